@@ -1,0 +1,1 @@
+"""Symbolic checks of every claim in THEORY.md; run ``python -m proofs_check``."""
