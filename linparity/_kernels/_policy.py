@@ -1,0 +1,156 @@
+"""Kernels for the linear autoregressive policy (THEORY.md section 2).
+
+Parameters live in one flat float64 vector ``theta`` with an offsets table
+(``offsets[k]`` is where block ``k`` starts):
+
+* block 0, position 1: ``w_1`` over ``x`` (d entries);
+* block 1, position 2a: ``w_2a`` over ``phi_2(x, y_1) = [x, y_1, y_1 * x]`` then the
+  bias ``b_2a`` (2d + 2 entries);
+* block l, chain position l = 2..d: ``w_l`` over
+  ``phi_l = [x, y_1..y_{l-1}, y_{l-1} * x]`` (2d + l - 1 entries).
+
+Features are never materialised: a dot product with ``phi_l`` is a dot with ``x``,
+one with the prefix, and the last token times a second dot with ``x``.
+
+Token convention: a logit ``s`` gives ``P(+1) = sigma(s / tau)``; at position 2a the
+token +1 means EOS. Greedy decoding takes +1 when ``s >= 0`` (ties go to +1, hence
+to EOS at 2a: the zero-initialised model answers ``(+1, EOS)``).
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ._logistic import _log_sigmoid, _sigmoid
+from ._rng import _uniform
+
+# Reassociation lets LLVM vectorise the dot products; results move by rounding only.
+FAST = {"reassoc", "contract", "nsz"}
+
+
+# Kernels index views with plain range variables: numba then knows every index is
+# non-negative, drops its wrap-around check and vectorises the loop (4x here).
+@njit(cache=True, inline="always", fastmath=FAST)
+def _x_dot(v, o, d, xf):
+    vx = v[o:o + d]
+    s = 0.0
+    for j in range(d):
+        s += vx[j] * xf[j]
+    return s
+
+
+@njit(cache=True, inline="always", fastmath=FAST)
+def _ctx_dot(v, o, d, m, xf, yf):
+    """<v[o:o + 2d + m], [x, y_1..y_m, y_m * x]> for a context with m output tokens."""
+    vx = v[o:o + d]
+    vy = v[o + d:o + d + m]
+    vl = v[o + d + m:o + 2 * d + m]
+    s = 0.0
+    t = 0.0
+    for j in range(d):
+        s += vx[j] * xf[j]
+        t += vl[j] * xf[j]
+    for k in range(m):
+        s += vy[k] * yf[k]
+    return s + yf[m - 1] * t
+
+
+@njit(cache=True, inline="always")
+def _logit_2a(theta, offsets, d, xf, yf):
+    o = offsets[1]
+    return _ctx_dot(theta, o, d, 1, xf, yf) + theta[o + 2 * d + 1]
+
+
+@njit(cache=True, inline="always")
+def _token(s, inv_tau, greedy, u):
+    if greedy:
+        return 1 if s >= 0.0 else -1
+    return 1 if u < _sigmoid(s * inv_tau) else -1
+
+
+@njit(cache=True, parallel=True, fastmath=FAST)
+def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
+    """Sample (or greedily decode) one response per prompt.
+
+    Prompt ``start + i`` uses the uniforms ``(start + i) * (d + 1) + k`` of stream
+    ``key``: k = 0 for y_1, 1 for the 2a decision, l for chain position l.
+    """
+    n, d = x.shape
+    for i in prange(n):
+        xf = np.empty(d)
+        yf = np.zeros(d)
+        for j in range(d):
+            xf[j] = x[i, j]
+            y_out[i, j] = 0
+        base = (start + i) * (d + 1)
+        y1 = _token(_x_dot(theta, offsets[0], d, xf), inv_tau, greedy, _uniform(key, base))
+        yf[0] = y1
+        y_out[i, 0] = y1
+        if _token(_logit_2a(theta, offsets, d, xf, yf), inv_tau, greedy, _uniform(key, base + 1)) > 0:
+            len_out[i] = 1
+            continue
+        for l in range(2, d + 1):
+            s = _ctx_dot(theta, offsets[l], d, l - 1, xf, yf)
+            v = _token(s, inv_tau, greedy, _uniform(key, base + l))
+            yf[l - 1] = v
+            y_out[i, l - 1] = v
+        len_out[i] = d
+
+
+@njit(cache=True, parallel=True, fastmath=FAST)
+def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
+    """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision."""
+    n, d = x.shape
+    for i in prange(n):
+        xf = np.empty(d)
+        yf = np.empty(d)
+        for j in range(d):
+            xf[j] = x[i, j]
+            yf[j] = y[i, j]
+        lp = _log_sigmoid(yf[0] * _x_dot(theta, offsets[0], d, xf) * inv_tau)
+        stop = 1.0 if lengths[i] == 1 else -1.0
+        lp += _log_sigmoid(stop * _logit_2a(theta, offsets, d, xf, yf) * inv_tau)
+        if lengths[i] != 1:
+            for l in range(2, d + 1):
+                s = _ctx_dot(theta, offsets[l], d, l - 1, xf, yf)
+                lp += _log_sigmoid(yf[l - 1] * s * inv_tau)
+        out[i] = lp
+
+
+@njit(cache=True, parallel=True, fastmath=FAST)
+def _response_stats(theta, offsets, x, out):
+    """Exact per-prompt probabilities at temperature 1.
+
+    ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x))``.
+    """
+    n, d = x.shape
+    for i in prange(n):
+        xf = np.empty(d)
+        cf = np.empty(d)
+        c = 1.0
+        for j in range(d):
+            xf[j] = x[i, j]
+            c *= xf[j]
+            cf[j] = c
+        chi = cf[d - 1]
+        x1 = xf[0]
+        s1 = _x_dot(theta, offsets[0], d, xf)
+        # After y_1 = x_1 (the first token of the long answer).
+        cf0 = cf[0]
+        s2_copy = _logit_2a(theta, offsets, d, xf, cf)
+        logp_long = _log_sigmoid(x1 * s1) + _log_sigmoid(-s2_copy)
+        for l in range(2, d + 1):
+            logp_long += _log_sigmoid(cf[l - 1] * _ctx_dot(theta, offsets[l], d, l - 1, xf, cf))
+        # After y_1 = -x_1: the 2a context differs only in its first output token.
+        cf[0] = -cf0
+        s2_flip = _logit_2a(theta, offsets, d, xf, cf)
+        cf[0] = cf0
+        if chi == x1:
+            p_short = _sigmoid(s1 * chi) * _sigmoid(s2_copy)
+        else:
+            p_short = _sigmoid(s1 * chi) * _sigmoid(s2_flip)
+        p_go = _sigmoid(x1 * s1) * _sigmoid(-s2_copy) + _sigmoid(-x1 * s1) * _sigmoid(-s2_flip)
+        out[i, 0] = math.exp(logp_long)
+        out[i, 1] = p_short
+        out[i, 2] = p_go

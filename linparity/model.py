@@ -1,0 +1,145 @@
+"""LinearAR: the linear autoregressive predictor of THEORY.md section 2.
+
+One linear predictor per output position over a fixed feature map:
+
+==============  =======================  ==================================
+position        features                 parameters
+==============  =======================  ==================================
+1               ``x``                    ``w_1`` (d), no bias
+2a (stop/go)    ``[x, y_1, y_1 * x]``    ``w_2a`` (2d + 1) and bias ``b_2a``
+l = 2..d        ``[x, y_<l, y_{l-1} x]`` ``w_l`` (2d + l - 1), no bias
+==============  =======================  ==================================
+
+All parameters sit in one flat vector ``theta`` (block k starts at
+``offsets[k]``; block 0 is position 1, block 1 is 2a with its bias last, block l is
+chain position l). Decoding: ``P(+1) = sigma(s / tau)``; at 2a, +1 means EOS.
+Greedy ties (``s == 0``) go to +1, i.e. to EOS at 2a.
+"""
+
+import numpy as np
+
+from . import _validate
+from ._kernels._policy import _generate, _log_prob, _response_stats
+
+
+def position_offsets(d):
+    """Start of every parameter block in ``theta``, plus its total size at the end.
+
+    Returns
+    -------
+    ndarray of int64, shape (d + 2,)
+        ``offsets[k]`` for blocks k = 0 (position 1), 1 (2a), 2..d (chain), and
+        ``offsets[d + 1] = len(theta)``.
+    """
+    d = _validate.check_d(d)
+    sizes = [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
+    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
+class LinearAR:
+    """Weights of every position of the linear autoregressive model.
+
+    Parameters
+    ----------
+    d : int
+        Number of input bits (>= 2).
+    theta : array_like, optional
+        Flat parameter vector (layout in the module docstring); zeros by default,
+        the paper's initialisation (every token starts at probability 1/2).
+    """
+
+    def __init__(self, d, theta=None):
+        self.d = _validate.check_d(d)
+        self.offsets = position_offsets(self.d)
+        size = int(self.offsets[-1])
+        if theta is None:
+            theta = np.zeros(size)
+        theta = np.ascontiguousarray(theta, dtype=np.float64)
+        if theta.shape != (size,):
+            raise ValueError(f"theta must have {size} entries for d = {self.d}, got {theta.shape}")
+        if not np.all(np.isfinite(theta)):
+            raise ValueError("theta must be finite")
+        self.theta = theta
+
+    def block(self, k):
+        """View of parameter block k (0: position 1, 1: 2a with bias last, l: chain position l)."""
+        return self.theta[self.offsets[k]:self.offsets[k + 1]]
+
+    @property
+    def w1(self):
+        """Position-1 weights over ``x``."""
+        return self.block(0)
+
+    @property
+    def w2a(self):
+        """Position-2a weights over ``[x, y_1, y_1 * x]`` (bias excluded)."""
+        return self.block(1)[:-1]
+
+    @property
+    def b2a(self):
+        """Position-2a bias (positive favours EOS)."""
+        return float(self.block(1)[-1])
+
+    def chain_weights(self, l):
+        """Weights of chain position ``l`` (2 <= l <= d) over ``[x, y_1..y_{l-1}, y_{l-1} * x]``."""
+        if not 2 <= l <= self.d:
+            raise ValueError(f"chain positions run from 2 to d = {self.d}, got {l}")
+        return self.block(l)
+
+    def copy(self):
+        return LinearAR(self.d, self.theta.copy())
+
+    def generate(self, x, *, key, start=0, temperature=1.0):
+        """Sample one response per prompt at temperature ``tau``: ``P(+1) = sigma(s / tau)``.
+
+        Parameters
+        ----------
+        x : array_like (n, d) of +-1
+        key : int
+            Stream key (:func:`linparity.task.stream_key`); prompt i uses the
+            uniforms of index ``start + i`` of that stream, so the result does not
+            depend on the number of threads or on how a batch is split.
+        start : int
+        temperature : float > 0
+
+        Returns
+        -------
+        y, lengths : see :mod:`linparity.task`
+        """
+        x = _validate.check_prompts(x, self.d)
+        tau = _validate.check_positive(temperature, "temperature")
+        return self._decode(x, 1.0 / tau, False, key, _validate.check_count(start, "start"))
+
+    def greedy(self, x):
+        """Greedy decoding: each token is the sign of its logit (ties to +1 / EOS)."""
+        return self._decode(_validate.check_prompts(x, self.d), 1.0, True, 0, 0)
+
+    def _decode(self, x, inv_tau, greedy, key, start):
+        n = x.shape[0]
+        y = np.empty((n, self.d), dtype=np.int8)
+        lengths = np.empty(n, dtype=np.int64)
+        _generate(self.theta, self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
+        return y, lengths
+
+    def log_prob(self, x, y, lengths, temperature=1.0):
+        """Exact ``ln pi(y | x)``: the sum of token log-probabilities, the 2a decision included."""
+        x = _validate.check_prompts(x, self.d)
+        y, lengths = _validate.check_responses(y, lengths, x.shape[0], self.d)
+        out = np.empty(x.shape[0])
+        tau = _validate.check_positive(temperature, "temperature")
+        _log_prob(self.theta, self.offsets, x, y, lengths, 1.0 / tau, out)
+        return out
+
+    def response_stats(self, x):
+        """Exact per-prompt probabilities at temperature 1.
+
+        Returns
+        -------
+        ndarray, shape (n, 3)
+            Columns: ``pi(correct long | x)``, ``pi(correct short | x)`` and the
+            probability of going on after ``y_1`` (a long response, right or wrong).
+        """
+        x = _validate.check_prompts(x, self.d)
+        out = np.empty((x.shape[0], 3))
+        _response_stats(self.theta, self.offsets, x, out)
+        return out

@@ -1,0 +1,210 @@
+"""Pre-training by next-token prediction: Algorithm 3 (THEORY.md section 3).
+
+Each position minimises its own logistic loss plus ``(lambda_l / 2) ||w_l||^2``
+by single-sample Pegasos SGD with step ``1 / (lambda_l t)``; chain positions step
+only on long samples, with the long-sample counter as ``t``; the output is the
+average of the iterates. :class:`Algorithm3` holds that state and accepts samples
+in any number of batches (the result does not depend on how they are split).
+"""
+
+import numpy as np
+
+from . import _validate
+from ._kernels._ntp import _ntp_steps
+from .model import LinearAR, position_offsets
+from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key
+
+def default_lambdas(d, n_samples, n_long):
+    """Default ``lambda`` of every block for a training set of ``n_samples`` samples, ``n_long`` long.
+
+    Algorithm 3 outputs the plain average of its iterates, and with a small
+    ``lambda`` its first iterates (step ``1 / (lambda t)``) are huge and saturated;
+    the average keeps their imprint for a long time. A large ``lambda`` instead biases
+    the optimum. These rules balance the two, using only the size and long share of
+    the training set (measurements behind them: README, "Choosing lambda"):
+
+    * position 1 (noisy labels, d features): ``sqrt(d / T)``;
+    * position 2a (Bernoulli label of variance ``q(1 - q)``, q the long share,
+      2d + 2 features): ``2 sqrt((2d + 1) q (1 - q) / T)``;
+    * chain position l (separable, 2d + l - 1 features, ``T_long`` long samples):
+      ``0.6 (2d + l - 1) / T_long``;
+
+    each clipped to ``[1e-5, 0.1]``.
+
+    Returns
+    -------
+    ndarray, shape (d + 1,)
+    """
+    d = _validate.check_d(d)
+    n_samples = _validate.check_count(n_samples, "n_samples")
+    n_long = _validate.check_count(n_long, "n_long")
+    t = max(n_samples, 1)
+    share = n_long / t
+    lam_1 = np.sqrt(d / t)
+    lam_2a = 2.0 * np.sqrt((2 * d + 1) * share * (1.0 - share) / t)
+    features = 2 * d + np.arange(2, d + 1) - 1
+    lam_chain = 0.6 * features / max(n_long, 1)
+    return np.clip(np.concatenate([[lam_1, lam_2a], lam_chain]), LAMBDA_MIN, LAMBDA_MAX)
+
+
+LAMBDA_MIN, LAMBDA_MAX = 1e-5, 0.1
+
+
+def position_lambdas(d, lambda_1, lambda_2a, lambda_chain):
+    """Per-block ``lambda`` from one value per position group (1, 2a, chain)."""
+    d = _validate.check_d(d)
+    values = [_validate.check_positive(v, name) for v, name in
+              ((lambda_1, "lambda_1"), (lambda_2a, "lambda_2a"), (lambda_chain, "lambda_chain"))]
+    return np.array(values[:2] + [values[2]] * (d - 1))
+
+
+#: Long samples a training set should hold by default (pre-training and every STaR round).
+LONG_TARGET = 100_000
+
+
+class Algorithm3:
+    """State of Algorithm 3: per-position Pegasos SGD with averaged iterates.
+
+    Parameters
+    ----------
+    d : int
+    lambdas : array_like, shape (d + 1,)
+        ``lambda`` of every block (:func:`position_lambdas`).
+    horizons : array_like of int, shape (d + 1,), optional
+        ``T_l``: a block stops stepping after this many steps (default: never).
+
+    Notes
+    -----
+    The iterate is never stored: ``w_t = -G_t / (lambda t)`` where ``G_t`` is the sum
+    of loss gradients, and the average of iterates ``t0+1 .. T`` is
+    ``-(H_T G_T - H_t0 G_t0 - sum_{s>t0} H_{s-1} g_s) / (lambda (T - t0))`` with
+    ``H`` the harmonic numbers (see ``_kernels/_ntp.py``).
+    """
+
+    def __init__(self, d, lambdas, horizons=None):
+        self.d = _validate.check_d(d)
+        self.offsets = position_offsets(self.d)
+        n_blocks = self.d + 1
+        self.lambdas = np.ascontiguousarray(lambdas, dtype=np.float64)
+        if self.lambdas.shape != (n_blocks,) or not np.all(self.lambdas > 0):
+            raise ValueError(f"lambdas must be {n_blocks} positive numbers")
+        if horizons is None:
+            horizons = np.full(n_blocks, np.iinfo(np.int64).max)
+        self.horizons = np.ascontiguousarray(horizons, dtype=np.int64)
+        if self.horizons.shape != (n_blocks,) or np.any(self.horizons < 0):
+            raise ValueError(f"horizons must be {n_blocks} non-negative integers")
+        size = int(self.offsets[-1])
+        self.grad_sum = np.zeros(size)
+        self.weighted_sum = np.zeros(size)
+        self.steps = np.zeros(n_blocks, dtype=np.int64)
+        self.harmonic = np.zeros(n_blocks)
+        # Where the running average starts (t0, and H_t0 * G_t0 per coordinate).
+        self.average_start = np.zeros(n_blocks, dtype=np.int64)
+        self.start_term = np.zeros(size)
+
+    @property
+    def samples(self):
+        """Samples seen by position 1 (all of them, unless its horizon stopped it)."""
+        return int(self.steps[0])
+
+    @property
+    def long_samples(self):
+        """Long samples seen by the chain positions."""
+        return int(self.steps[2]) if self.d >= 2 else 0
+
+    def partial_fit(self, x, y, lengths, order=None):
+        """Run Algorithm 3's steps on a batch of demonstrations, in ``order`` (default: as given).
+
+        ``x``, ``y``, ``lengths`` follow :mod:`linparity.task`'s encoding.
+        """
+        x = _validate.check_prompts(x, self.d)
+        y = np.ascontiguousarray(y, dtype=np.int8)
+        lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+        if y.shape != x.shape or lengths.shape != (x.shape[0],):
+            raise ValueError("x, y and lengths must describe the same samples")
+        order = np.arange(x.shape[0]) if order is None else np.ascontiguousarray(order, dtype=np.int64)
+        _ntp_steps(self.grad_sum, self.weighted_sum, self.steps, self.horizons, self.lambdas,
+                   self.harmonic, self.offsets, x, y, lengths, order)
+        return self
+
+    def restart_average(self):
+        """Average only the iterates from now on (used by warm-started STaR rounds)."""
+        self.average_start = self.steps.copy()
+        self.start_term = self.grad_sum * np.repeat(self.harmonic, np.diff(self.offsets))
+
+    def _per_coordinate(self, values):
+        return np.repeat(values, np.diff(self.offsets))
+
+    def last_iterate(self):
+        """The current SGD iterate ``w_t = -G_t / (lambda t)`` (zero where t = 0)."""
+        t = self._per_coordinate(self.steps).astype(np.float64)
+        lam = self._per_coordinate(self.lambdas)
+        theta = np.divide(-self.grad_sum, lam * t, out=np.zeros_like(self.grad_sum), where=t > 0)
+        return LinearAR(self.d, theta)
+
+    def model(self):
+        """Algorithm 3's output: the averaged iterates of every block.
+
+        A block that took no step since the average started keeps its last iterate.
+        """
+        n = self._per_coordinate(self.steps - self.average_start).astype(np.float64)
+        lam = self._per_coordinate(self.lambdas)
+        h = self._per_coordinate(self.harmonic)
+        total = h * self.grad_sum - self.start_term - self.weighted_sum
+        average = np.divide(-total, lam * n, out=np.zeros_like(total), where=n > 0)
+        theta = np.where(n > 0, average, self.last_iterate().theta)
+        return LinearAR(self.d, theta)
+
+
+def default_pretrain_samples(p_long, long_target=LONG_TARGET, minimum=200_000, maximum=20_000_000):
+    """Automatic pre-training budget: enough samples for about ``long_target`` long ones.
+
+    Chain positions learn from long samples only, so the budget grows like
+    ``1 / p_long`` (``minimum <= T <= maximum``).
+    """
+    p_long = _validate.check_probability(p_long, "p_long")
+    if p_long == 0.0:
+        return maximum
+    return int(min(maximum, max(minimum, np.ceil(long_target / p_long))))
+
+
+def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None,
+             chunk=1 << 16, progress=None):
+    """Algorithm 3 on ``n_samples`` fresh demonstrations from D(p_long).
+
+    Parameters
+    ----------
+    d : int
+    p_long : float in [0, 1]
+    n_samples : int
+        Samples drawn (``T``).
+    seed : int
+        Demonstrations come from stream ``STREAM_PRETRAIN`` of this seed.
+    lambdas, horizons
+        See :class:`Algorithm3`; ``lambdas`` defaults to :func:`default_lambdas` for the expected long count.
+    chunk : int
+        Samples drawn per batch (memory only: results do not depend on it).
+    progress : callable(done, total), optional
+
+    Returns
+    -------
+    Algorithm3
+        The trained state; ``.model()`` is the pre-trained :class:`LinearAR`.
+    """
+    d = _validate.check_d(d)
+    p_long = _validate.check_probability(p_long, "p_long")
+    n_samples = _validate.check_count(n_samples, "n_samples")
+    chunk = _validate.check_count(chunk, "chunk", minimum=1)
+    if lambdas is None:
+        lambdas = default_lambdas(d, n_samples, int(round(p_long * n_samples)))
+    state = Algorithm3(d, lambdas, horizons)
+    key = stream_key(seed, STREAM_PRETRAIN)
+    done = 0
+    while done < n_samples:
+        n = min(chunk, n_samples - done)
+        batch = draw_demonstrations(n, d, p_long, key=key, start=done)
+        state.partial_fit(*batch)
+        done += n
+        if progress is not None:
+            progress(done, n_samples)
+    return state

@@ -1,0 +1,142 @@
+"""The task: parity of d bits with a rare chain of thought (THEORY.md section 1).
+
+Encoding used throughout the package
+------------------------------------
+* prompts ``x``: int8 array (n, d) of +-1;
+* responses: ``y`` int8 array (n, d) of value tokens, +-1 up to the response's
+  length and 0 after it (the EOS that ends a response is implicit in its length),
+  and ``lengths`` int64 array (n,) with the number of value tokens, 1 or d.
+
+The correct long response is the prefix parities ``(c_1, ..., c_d)``, the correct
+short one is ``(chi(x))``. Randomness is counter-based: a draw is a pure function of
+a 64-bit stream key (:func:`stream_key`) and the sample's index in the stream.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate
+from ._kernels._task import _draw_demonstrations, _draw_prompts, _rewards
+
+
+class Batch(NamedTuple):
+    """Prompts with one response each (see the module docstring for the encoding)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    lengths: np.ndarray
+
+
+def stream_key(seed, *path):
+    """The 64-bit key of the random stream named ``path`` under ``seed``.
+
+    Streams are independent children of ``numpy.random.SeedSequence(seed)``; the
+    path (small non-negative integers) names the stream, e.g. ``(STREAM_EVAL,)`` or
+    ``(STREAM_RL_SAMPLES, round)``.
+    """
+    seed = _validate.check_count(seed, "seed")
+    path = tuple(_validate.check_count(p, "stream path entry") for p in path)
+    seq = np.random.SeedSequence(seed, spawn_key=path)
+    return int(seq.generate_state(1, np.uint64)[0])
+
+
+# Names of the streams a simulation uses; a new stream gets a new number.
+STREAM_PRETRAIN = 0
+STREAM_EVAL = 1
+STREAM_RL_PROMPTS = 2
+STREAM_RL_SAMPLES = 3
+STREAM_SHUFFLE = 4
+
+
+def draw_prompts(n, d, *, key, start=0):
+    """Uniform prompts ``x`` in {-1, +1}^d: the samples ``start .. start + n - 1`` of a stream.
+
+    Parameters
+    ----------
+    n, d : int
+        Number of prompts and of bits (d >= 2).
+    key : int
+        Stream key from :func:`stream_key`.
+    start : int
+        Index of the first prompt in the stream.
+
+    Returns
+    -------
+    x : ndarray of int8, shape (n, d)
+    """
+    n = _validate.check_count(n, "n")
+    d = _validate.check_d(d)
+    x = np.empty((n, d), dtype=np.int8)
+    _draw_prompts(np.uint64(key), _validate.check_count(start, "start"), x)
+    return x
+
+
+def draw_demonstrations(n, d, p_long, *, key, start=0):
+    """Demonstrations from the mixture D(p_long) (THEORY.md section 1).
+
+    With probability ``p_long`` a demonstration is long, ``(c_1, ..., c_d, EOS)``;
+    otherwise short, ``(chi(x), EOS)``.
+
+    Returns
+    -------
+    Batch
+        ``x`` (n, d), ``y`` (n, d) and ``lengths`` (n,), see the module docstring.
+    """
+    n = _validate.check_count(n, "n")
+    d = _validate.check_d(d)
+    p_long = _validate.check_probability(p_long, "p_long")
+    x = np.empty((n, d), dtype=np.int8)
+    y = np.empty((n, d), dtype=np.int8)
+    lengths = np.empty(n, dtype=np.int64)
+    _draw_demonstrations(np.uint64(key), _validate.check_count(start, "start"), p_long, x, y, lengths)
+    return Batch(x, y, lengths)
+
+
+def prefix_parities(x):
+    """``c_k = x_1 * ... * x_k`` for every prompt: int8 array (n, d)."""
+    return np.cumprod(np.asarray(x, dtype=np.int8), axis=1, dtype=np.int8)
+
+
+def parity(x):
+    """``chi(x) = x_1 * ... * x_d``: int8 array (n,)."""
+    return np.prod(np.asarray(x, dtype=np.int8), axis=1, dtype=np.int8)
+
+
+#: Reward names; the value says whether only the last token is checked.
+REWARDS = {"cot": False, "e2e": True}
+
+
+def reward(name, x, y, lengths, *, check=True):
+    """The reward ``r_<name>`` of every response (``name`` in :data:`REWARDS`).
+
+    ``check=False`` skips input validation, for internal hot loops whose arrays the
+    package made itself.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    if name not in REWARDS:
+        raise ValueError(f"unknown reward {name!r}; choose one of {', '.join(REWARDS)}")
+    if check:
+        x = _validate.check_prompts(x)
+        y, lengths = _validate.check_responses(y, lengths, x.shape[0], x.shape[1])
+    out = np.empty(x.shape[0], dtype=np.bool_)
+    _rewards(x, y, lengths, REWARDS[name], out)
+    return out
+
+
+def reward_cot(x, y, lengths):
+    """``r_cot``: 1 iff the response is exactly the correct long or the correct short one."""
+    return reward("cot", x, y, lengths)
+
+
+def reward_e2e(x, y, lengths):
+    """``r_e2e``: 1 iff the last value token equals ``chi(x)`` (the chain is not checked)."""
+    return reward("e2e", x, y, lengths)
+
+
+def format_response(y_row, length):
+    """A response as text, e.g. ``'+ - - EOS'``."""
+    return " ".join("+" if v > 0 else "-" for v in y_row[:length]) + " EOS"

@@ -1,0 +1,162 @@
+"""Slow, obviously correct plain-numpy twins of every numba kernel.
+
+They materialise the feature vectors phi_l of THEORY.md section 2, update the
+Pegasos iterate and its running average explicitly (no running-sum tricks), and
+loop over samples in Python. The tests hold the kernels to these results.
+"""
+
+import numpy as np
+
+MASK64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+
+
+def mix64(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+def hash64(key, counter):
+    return mix64(key ^ mix64(((counter + 1) * GAMMA) & MASK64))
+
+
+def uniform(key, counter):
+    return (hash64(key, counter) >> 11) / 2.0**53
+
+
+def prompt(key, first_counter, d):
+    words = [hash64(key, first_counter + w) for w in range((d + 63) // 64)]
+    return np.array([1 if (words[j // 64] >> (j % 64)) & 1 else -1 for j in range(d)], dtype=np.int8)
+
+
+def draw_prompts(key, start, n, d):
+    stride = (d + 63) // 64
+    return np.array([prompt(key, (start + i) * stride, d) for i in range(n)], dtype=np.int8).reshape(n, d)
+
+
+def draw_demonstrations(key, start, p_long, n, d):
+    stride = (d + 63) // 64 + 1
+    x = np.zeros((n, d), dtype=np.int8)
+    y = np.zeros((n, d), dtype=np.int8)
+    lengths = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        first = (start + i) * stride
+        x[i] = prompt(key, first, d)
+        chain = np.cumprod(x[i].astype(int))
+        if uniform(key, first + stride - 1) < p_long:
+            y[i], lengths[i] = chain, d
+        else:
+            y[i, 0], lengths[i] = chain[-1], 1
+    return x, y, lengths
+
+
+def sigmoid(s):
+    return 0.5 * (1.0 + np.tanh(0.5 * s))
+
+
+def features(x, prefix):
+    """phi for a context (x, y_1..y_m): [z, z_last * x] with z = (x, y); no bias."""
+    z = np.concatenate([x, prefix]).astype(float)
+    if len(prefix) == 0:
+        return z
+    return np.concatenate([z, prefix[-1] * np.asarray(x, float)])
+
+
+def split(theta, d):
+    """theta -> [w_1, (w_2a with bias last), w_2, ..., w_d] as separate arrays."""
+    sizes = [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
+    return np.split(np.asarray(theta, float), np.cumsum(sizes)[:-1])
+
+
+def logit(blocks, x, prefix, position):
+    """Logit at ``position`` (1, '2a', or l = 2..d) given the value tokens so far."""
+    if position == 1:
+        return blocks[0] @ features(x, [])
+    if position == "2a":
+        return blocks[1][:-1] @ features(x, prefix[:1]) + blocks[1][-1]
+    return blocks[position] @ features(x, prefix[:position - 1])
+
+
+def decode(theta, d, x, temperature=1.0, greedy=False, key=0, start=0):
+    """Token by token decoding; the uniforms follow the kernel's numbering."""
+    blocks = split(theta, d)
+    y = np.zeros((len(x), d), dtype=np.int8)
+    lengths = np.zeros(len(x), dtype=np.int64)
+
+    def token(s, counter):
+        if greedy:
+            return 1 if s >= 0 else -1
+        return 1 if uniform(key, counter) < sigmoid(s / temperature) else -1
+
+    for i, xi in enumerate(x):
+        base = (start + i) * (d + 1)
+        prefix = [token(logit(blocks, xi, [], 1), base)]
+        if token(logit(blocks, xi, prefix, "2a"), base + 1) == 1:
+            lengths[i] = 1
+        else:
+            for l in range(2, d + 1):
+                prefix.append(token(logit(blocks, xi, prefix, l), base + l))
+            lengths[i] = d
+        y[i, :len(prefix)] = prefix
+    return y, lengths
+
+
+def log_prob(theta, d, x, y, lengths, temperature=1.0):
+    blocks = split(theta, d)
+    out = np.zeros(len(x))
+    for i, xi in enumerate(x):
+        prefix = list(y[i, :lengths[i]])
+        terms = [np.log(sigmoid(prefix[0] * logit(blocks, xi, [], 1) / temperature)),
+                 np.log(sigmoid((1 if lengths[i] == 1 else -1) * logit(blocks, xi, prefix, "2a") / temperature))]
+        if lengths[i] == d:
+            terms += [np.log(sigmoid(prefix[l - 1] * logit(blocks, xi, prefix, l) / temperature))
+                      for l in range(2, d + 1)]
+        out[i] = np.sum(terms)
+    return out
+
+
+def response_stats(theta, d, x):
+    """Exact (pi(correct long), pi(correct short), P(go on)) by enumerating the tree."""
+    blocks = split(theta, d)
+    out = np.zeros((len(x), 3))
+    for i, xi in enumerate(x):
+        chain = list(np.cumprod(xi.astype(int)))
+        p1 = sigmoid(logit(blocks, xi, [], 1))  # P(y_1 = +1)
+        p_y1 = {1: p1, -1: 1 - p1}
+        p_eos = {v: sigmoid(logit(blocks, xi, [v], "2a")) for v in (1, -1)}
+        p_long = p_y1[chain[0]] * (1 - p_eos[chain[0]])
+        for l in range(2, d + 1):
+            p_long *= sigmoid(chain[l - 1] * logit(blocks, xi, chain, l))
+        out[i] = (p_long, p_y1[chain[-1]] * p_eos[chain[-1]],
+                  sum(p_y1[v] * (1 - p_eos[v]) for v in (1, -1)))
+    return out
+
+
+def algorithm3(d, lambdas, x, y, lengths, horizons=None):
+    """Algorithm 3 exactly as written: explicit Pegasos iterates and their running mean.
+
+    Returns the averaged parameters as one flat vector in the kernel's layout.
+    """
+    horizons = horizons if horizons is not None else [np.inf] * (d + 1)
+    sizes = [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
+    w = [np.zeros(n) for n in sizes]
+    avg = [np.zeros(n) for n in sizes]
+    t = [0] * (d + 1)
+
+    def step(k, phi, target):
+        if t[k] >= horizons[k]:
+            return
+        t[k] += 1
+        eta = 1.0 / (lambdas[k] * t[k])
+        grad = -target * sigmoid(-target * (w[k] @ phi)) * phi + lambdas[k] * w[k]
+        w[k] = w[k] - eta * grad
+        avg[k] += (w[k] - avg[k]) / t[k]
+
+    for xi, yi, n in zip(x, y, lengths):
+        step(0, features(xi, []), yi[0])
+        step(1, np.append(features(xi, yi[:1]), 1.0), 1 if n == 1 else -1)
+        if n == d:
+            for l in range(2, d + 1):
+                step(l, features(xi, yi[:l - 1]), yi[l - 1])
+    return np.concatenate(avg)
