@@ -129,3 +129,135 @@ def test_rounds_to_fraction_is_minimal(p, eta):
     assert exact_star(exact_p, n) >= 1 - eta
     if n > 0:
         assert exact_star(exact_p, n - 1) < 1 - eta
+
+
+# --- numeric twins against the sympy expressions --------------------------------
+
+S = theory.symbols
+E = theory.expressions
+unit = st.floats(min_value=0.01, max_value=0.99)
+
+
+def _evalf(name, **values):
+    subs = {getattr(S, k): sp.Float(v, 30) for k, v in values.items()}
+    return float(E[name].evalf(30, subs=subs))
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=unit, d=st.integers(2, 60), n=st.integers(0, 40))
+def test_pretrain_and_star_twins_match_sympy(p, d, n):
+    s = {"p_long": p}
+    assert float(theory.lemma1_weight(p)) == pytest.approx(_evalf("lemma1_weight", **s), rel=1e-12)
+    assert float(theory.posterior_eos_after_copy(p)) == pytest.approx(
+        _evalf("posterior_eos_after_copy", **s), rel=1e-12)
+    assert float(theory.pretrain_sampling_accuracy(p)) == pytest.approx(
+        _evalf("pretrain_sampling_accuracy", **s), rel=1e-12)
+    assert float(theory.pretrain_mean_length(p, d)) == pytest.approx(
+        _evalf("pretrain_mean_length", p_long=p, d=d), rel=1e-12)
+    assert float(theory.star_long_fraction(p, n)) == pytest.approx(
+        _evalf("star_closed_form", p_long=p, n=n), rel=1e-12)
+    assert float(theory.compounded_error(n, 1e-3)) == pytest.approx(
+        _evalf("compounded_error", n=n, epsilon=1e-3), rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=unit, d=st.integers(2, 50), T=st.floats(1, 1e9), lam=st.floats(1e-4, 10),
+       delta=st.floats(0.01, 1), frac=st.floats(0, 1))
+def test_bound_twins_match_sympy(p, d, T, lam, delta, frac):
+    l = 2 + int(frac * (d - 2))
+    s = dict(p_long=p, d=d, T=T, lambda_=lam, delta=delta)
+    for form in ("published", "derived"):
+        for scale in ("logit", "probability"):
+            assert float(theory.prop1_bound(T, lam, delta, d, p, form, scale)) == pytest.approx(
+                _evalf(f"prop1_{form}_{scale}", **s), rel=1e-10)
+        for branch in ("copy", "flip"):
+            assert float(theory.prop2_bound(T, lam, delta, d, p, branch, form)) == pytest.approx(
+                _evalf(f"prop2_{form}_{branch}", **s), rel=1e-10)
+    assert float(theory.prop3_bound(T, lam, delta, d, l)) == pytest.approx(
+        _evalf("prop3", T=T, lambda_=lam, delta=delta, d=d, l=l), rel=1e-10)
+    assert float(theory.sgd_excess_loss_bound(T, lam, delta, 2 * d)) == pytest.approx(
+        float(E["sgd_excess_loss_bound"].evalf(30, subs={S.T: T, S.lambda_: lam, S.delta: delta,
+                                                          S.rho_sq: 2 * d})), rel=1e-10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rate=st.floats(1e-12, 0.999))
+def test_sgd_horizon_is_minimal_and_matches_lambertw(rate):
+    T = theory.sgd_horizon(rate)
+    # minimal up to float resolution of (1 + ln T)/T (T reaches ~1e14 here)
+    assert (1 + math.log(T)) / T <= rate * (1 + 1e-12)
+    if T > 1:
+        assert (1 + math.log(T - 1)) / (T - 1) > rate * (1 - 1e-12)
+    exact = _evalf("sgd_horizon", rate=rate)
+    assert T - 1 < exact <= T * (1 + 1e-12)
+    assert theory.sgd_horizon_sufficient(rate) >= exact * (1 - 1e-12)
+
+
+# --- monotonicity and solving for epsilon --------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(p=unit, d=st.integers(2, 40), T=st.floats(3, 1e8), lam=st.floats(1e-4, 1),
+       delta=st.floats(0.01, 1))
+def test_bounds_decrease_in_T_and_increase_in_d(p, d, T, lam, delta):
+    # (1 + ln T)/T decreases for T >= 1, so every estimation term does
+    for bound in (lambda T_, d_: theory.prop1_bound(T_, lam, delta, d_, p),
+                  lambda T_, d_: theory.prop2_bound(T_, lam, delta, d_, p, "flip"),
+                  lambda T_, d_: theory.prop3_bound(T_, lam, delta, d_, 2)):
+        assert bound(2 * T, d) < bound(T, d)
+        assert bound(T, d + 1) > bound(T, d)
+
+
+@settings(max_examples=40, deadline=None)
+@given(p=st.floats(0.02, 0.98), d=st.integers(2, 30), eps=st.floats(1e-3, 0.3),
+       delta=st.floats(0.01, 1), l_frac=st.floats(0, 1))
+def test_solved_parameters_meet_epsilon(p, d, eps, delta, l_frac):
+    l = 2 + int(l_frac * (d - 2))
+    lam, T = theory.solve_prop1(d, p, eps, delta)
+    assert eps / 2 < theory.prop1_bound(T, lam, delta, d, p) <= eps * (1 + 1e-9)
+    # minimal: one step fewer misses epsilon (up to float resolution for T ~ 1e14)
+    assert T == 1 or theory.prop1_bound(T - 1, lam, delta, d, p) > eps * (1 - 1e-9)
+    lam, T = theory.solve_prop2(d, p, eps, delta)
+    for branch in ("copy", "flip"):
+        assert theory.prop2_bound(T, lam, delta, d, p, branch) <= eps * (1 + 1e-9)
+    lam, T = theory.solve_prop3(d, l, eps, delta)
+    assert theory.prop3_bound(T, lam, delta, d, l) <= eps * (1 + 1e-9)
+    assert theory.prop3_bound(T, lam, delta, d, l) < 1  # non-vacuous where it is used
+
+
+@settings(max_examples=40, deadline=None)
+@given(p=unit, lam=st.floats(1e-5, 50))
+def test_regularised_optima_obey_the_derived_bias_terms(p, lam):
+    a0 = float(theory.lemma1_weight(p))
+    a = float(theory.regularised_position1_weight(p, lam))
+    assert 0 <= a <= a0
+    assert a0 - a <= 4 * lam * a0 / (1 - p * p) * (1 + 1e-9)   # derived B_1
+    u, v = theory.regularised_2a_logits(p, lam)
+    copy_term = lam * (1 + p) * abs(math.log(2 * p / (1 - p))) / (8 * p * (1 - p))
+    assert abs(1 / (1 + math.exp(-u)) - (1 - p) / (1 + p)) <= copy_term * (1 + 1e-9) + 1e-15
+    assert 1 - 1 / (1 + math.exp(-v)) <= math.sqrt(lam / (1 - p))
+    q = float(theory.regularised_wrong_probability(lam))
+    assert q <= 0.53 * math.sqrt(lam)
+
+
+def test_published_prop1_fails_where_derived_holds():
+    # large lambda: the regularised optimum is far from w*, the published B_1 is tiny
+    p, lam = 0.5, 10.0
+    bias = float(theory.lemma1_weight(p) - theory.regularised_position1_weight(p, lam))
+    huge_T = 1e300
+    assert bias > theory.prop1_bound(huge_T, lam, 1.0, 3, p, "published", "logit")
+    assert bias <= theory.prop1_bound(huge_T, lam, 1.0, 3, p, "derived", "logit")
+
+
+def test_growth_exponents():
+    assert theory.derive_polynomial_degree() == 9 + 7 * S.kappa
+    assert sp.simplify(theory.derive_exponential_rate() - 7 * sp.log(2) / S.k) == 0
+    np.testing.assert_allclose(theory.polynomial_degree([0.5, 1, 2]), [12.5, 16, 23])
+    assert theory.exponential_rate(2) == pytest.approx(3.5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(d=st.integers(3, 40), p=st.floats(1e-4, 0.49))
+def test_sample_complexity_monotone(d, p):
+    n = theory.sample_complexity(d, p)
+    assert theory.sample_complexity(d + 1, p) > n
+    assert theory.sample_complexity(d, p / 4) > n
