@@ -7,6 +7,11 @@ closed form, rounds to greedy success and to ``1 - eta``, error compounding and 
 end-to-end sample complexity).  The paper writes ``p_cot`` for the share of long
 demonstrations; we write ``p_long``.
 
+Model-class caveat (derived in proofs_check): the section-3 predictions hold for
+``d >= 3``.  At ``d = 2`` the position-2a feature ``x_2 = chi x_1`` lets the class see
+the parity, so the 2a posterior, the 1/3 threshold and ``pi(long) = p`` all fail
+(e.g. greedy accuracy is 1 for every ``p > 0``).
+
 This module imports nothing from the simulator (only numpy, sympy, scipy and the
 standard library), so theory predictions can never be tuned to the simulator.
 
@@ -281,7 +286,7 @@ def _greedy_accuracy_exact(p_long):
 def pretrain_greedy_accuracy(p_long):
     """Greedy-decoding accuracy of the calibrated model after pre-training.
 
-    THEORY.md section 3, Theorem 1 (for ``d >= 2``): below the threshold greedy
+    THEORY.md section 3, Theorem 1 (for ``d >= 3``): below the threshold greedy
     outputs ``(x_1, EOS)``, right for half the prompts; above it outputs the full
     correct chain.
 

@@ -45,13 +45,13 @@ def _write_json_atomic(path, payload):
 
 
 def _table(results):
-    lines = [f"{'id':<22} {'status':<12} statement / method"]
+    lines = [f"{'id':<24} {'status':<12} statement / method"]
     lines.append("-" * 100)
     for r in results:
         statement = textwrap.shorten(r["statement"], 70)
         method = textwrap.shorten(r["method"], 70)
-        lines.append(f"{r['id']:<22} {r['status']:<12} {statement}")
-        lines.append(f"{'':<35} how: {method}")
+        lines.append(f"{r['id']:<24} {r['status']:<12} {statement}")
+        lines.append(f"{'':<37} how: {method}")
     return "\n".join(lines)
 
 
