@@ -98,7 +98,8 @@ class Algorithm3:
         self.weighted_sum = np.zeros(size)
         self.steps = np.zeros(n_blocks, dtype=np.int64)
         self.harmonic = np.zeros(n_blocks)
-        # Where the running average starts (t0, and H_t0 * G_t0 per coordinate).
+        # Where the running average starts: t0 per block, and the terms that cancel
+        # the steps before t0 in the average's closed form (see restart_average).
         self.average_start = np.zeros(n_blocks, dtype=np.int64)
         self.start_term = np.zeros(size)
 
@@ -129,8 +130,10 @@ class Algorithm3:
 
     def restart_average(self):
         """Average only the iterates from now on (used by warm-started STaR rounds)."""
+        # weighted_sum keeps accumulating from step 1, so the part before t0 is
+        # subtracted here: start_term = H_t0 G_t0 - sum_{s <= t0} H_{s-1} g_s.
         self.average_start = self.steps.copy()
-        self.start_term = self.grad_sum * np.repeat(self.harmonic, np.diff(self.offsets))
+        self.start_term = self._per_coordinate(self.harmonic) * self.grad_sum - self.weighted_sum
 
     def _per_coordinate(self, values):
         return np.repeat(values, np.diff(self.offsets))

@@ -133,16 +133,21 @@ def response_stats(theta, d, x):
     return out
 
 
-def algorithm3(d, lambdas, x, y, lengths, horizons=None):
+def algorithm3(d, lambdas, x, y, lengths, horizons=None, average_from=0):
     """Algorithm 3 exactly as written: explicit Pegasos iterates and their running mean.
 
-    Returns the averaged parameters as one flat vector in the kernel's layout.
+    Only the iterates made by samples ``average_from, average_from + 1, ...`` enter
+    the average (0: all of them, as in Algorithm 3; later starts model a warm
+    STaR round). Returns the averaged parameters as one flat vector in the kernel's
+    layout (a block with no averaged step returns its last iterate).
     """
     horizons = horizons if horizons is not None else [np.inf] * (d + 1)
     sizes = [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
     w = [np.zeros(n) for n in sizes]
     avg = [np.zeros(n) for n in sizes]
     t = [0] * (d + 1)
+    averaged = [0] * (d + 1)
+    state = {"averaging": False}
 
     def step(k, phi, target):
         if t[k] >= horizons[k]:
@@ -151,12 +156,30 @@ def algorithm3(d, lambdas, x, y, lengths, horizons=None):
         eta = 1.0 / (lambdas[k] * t[k])
         grad = -target * sigmoid(-target * (w[k] @ phi)) * phi + lambdas[k] * w[k]
         w[k] = w[k] - eta * grad
-        avg[k] += (w[k] - avg[k]) / t[k]
+        if state["averaging"]:
+            averaged[k] += 1
+            avg[k] += (w[k] - avg[k]) / averaged[k]
 
-    for xi, yi, n in zip(x, y, lengths):
+    for index, (xi, yi, n) in enumerate(zip(x, y, lengths)):
+        state["averaging"] = index >= average_from
         step(0, features(xi, []), yi[0])
         step(1, np.append(features(xi, yi[:1]), 1.0), 1 if n == 1 else -1)
         if n == d:
             for l in range(2, d + 1):
                 step(l, features(xi, yi[:l - 1]), yi[l - 1])
-    return np.concatenate(avg)
+    return np.concatenate([a if averaged[k] else w[k] for k, a in enumerate(avg)])
+
+
+def reward_cot(x, y, lengths):
+    """1 iff the response equals the correct long or the correct short one, token by token."""
+    out = []
+    for xi, yi, n in zip(x, y, lengths):
+        chain = list(np.cumprod(xi.astype(int)))
+        response = list(yi[:n])
+        out.append(response == chain or response == [chain[-1]])
+    return np.array(out)
+
+
+def reward_e2e(x, y, lengths):
+    """1 iff the last value token equals the parity."""
+    return np.array([yi[n - 1] == np.prod(xi.astype(int)) for xi, yi, n in zip(x, y, lengths)])

@@ -28,13 +28,23 @@ def _axpy2(g, a, o, n, v, c, ch):
         av[j] += ch * v[j]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FAST)
 def _ctx_axpy(g, a, o, d, m, xr, yr, c, ch):
     """Add c * phi (and ch * phi) for the context block [x, y_1..y_m, y_m * x]."""
-    _axpy2(g, a, o, d, xr, c, ch)
-    _axpy2(g, a, o + d, m, yr, c, ch)
+    gx = g[o:o + d]
+    ax = a[o:o + d]
+    gl = g[o + d + m:o + 2 * d + m]
+    al = a[o + d + m:o + 2 * d + m]
     last = yr[m - 1]
-    _axpy2(g, a, o + d + m, d, xr, c * last, ch * last)
+    cl = c * last
+    chl = ch * last
+    for j in range(d):  # the x part and the last-token-times-x part in one pass
+        v = xr[j]
+        gx[j] += c * v
+        ax[j] += ch * v
+        gl[j] += cl * v
+        al[j] += chl * v
+    _axpy2(g, a, o + d, m, yr, c, ch)
 
 
 @njit(cache=True, inline="always")

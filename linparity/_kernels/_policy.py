@@ -78,23 +78,20 @@ def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
     """
     n, d = x.shape
     for i in prange(n):
-        xf = np.empty(d)
-        yf = np.zeros(d)
+        # The response row itself holds the prefix the next logit needs: no scratch.
+        xr = x[i]
+        yr = y_out[i]
         for j in range(d):
-            xf[j] = x[i, j]
-            y_out[i, j] = 0
+            yr[j] = 0
         base = (start + i) * (d + 1)
-        y1 = _token(_x_dot(theta, offsets[0], d, xf), inv_tau, greedy, _uniform(key, base))
-        yf[0] = y1
-        y_out[i, 0] = y1
-        if _token(_logit_2a(theta, offsets, d, xf, yf), inv_tau, greedy, _uniform(key, base + 1)) > 0:
+        y1 = _token(_x_dot(theta, offsets[0], d, xr), inv_tau, greedy, _uniform(key, base))
+        yr[0] = y1
+        if _token(_logit_2a(theta, offsets, d, xr, yr), inv_tau, greedy, _uniform(key, base + 1)) > 0:
             len_out[i] = 1
             continue
         for l in range(2, d + 1):
-            s = _ctx_dot(theta, offsets[l], d, l - 1, xf, yf)
-            v = _token(s, inv_tau, greedy, _uniform(key, base + l))
-            yf[l - 1] = v
-            y_out[i, l - 1] = v
+            s = _ctx_dot(theta, offsets[l], d, l - 1, xr, yr)
+            yr[l - 1] = _token(s, inv_tau, greedy, _uniform(key, base + l))
         len_out[i] = d
 
 

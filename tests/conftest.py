@@ -1,0 +1,28 @@
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # makes tests/reference.py importable
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261126)
+
+
+def random_model(d, rng, scale=1.0):
+    """A LinearAR with random weights: every token probability strictly inside (0, 1)."""
+    from linparity.model import LinearAR, position_offsets
+
+    return LinearAR(d, rng.normal(scale=scale, size=int(position_offsets(d)[-1])))
+
+
+def random_responses(x, rng, p_long=0.5):
+    """Arbitrary (not necessarily correct) responses in the package's encoding."""
+    n, d = x.shape
+    lengths = np.where(rng.random(n) < p_long, d, 1).astype(np.int64)
+    y = rng.choice(np.array([-1, 1], dtype=np.int8), size=(n, d))
+    y[np.arange(d)[None, :] >= lengths[:, None]] = 0
+    return y, lengths
