@@ -89,7 +89,7 @@ class LinearAR:
     def copy(self):
         return LinearAR(self.d, self.theta.copy())
 
-    def generate(self, x, *, key, start=0, temperature=1.0):
+    def generate(self, x, *, key, start=0, temperature=1.0, out=None):
         """Sample one response per prompt at temperature ``tau``: ``P(+1) = sigma(s / tau)``.
 
         Parameters
@@ -101,6 +101,8 @@ class LinearAR:
             depend on the number of threads or on how a batch is split.
         start : int
         temperature : float > 0
+        out : (y, lengths), optional
+            Arrays with room for n responses to fill instead of allocating.
 
         Returns
         -------
@@ -108,16 +110,22 @@ class LinearAR:
         """
         x = _validate.check_prompts(x, self.d)
         tau = _validate.check_positive(temperature, "temperature")
-        return self._decode(x, 1.0 / tau, False, key, _validate.check_count(start, "start"))
+        return self._decode(x, 1.0 / tau, False, key, _validate.check_count(start, "start"), out)
 
     def greedy(self, x):
         """Greedy decoding: each token is the sign of its logit (ties to +1 / EOS)."""
-        return self._decode(_validate.check_prompts(x, self.d), 1.0, True, 0, 0)
+        return self._decode(_validate.check_prompts(x, self.d), 1.0, True, 0, 0, None)
 
-    def _decode(self, x, inv_tau, greedy, key, start):
+    def _decode(self, x, inv_tau, greedy, key, start, out):
         n = x.shape[0]
-        y = np.empty((n, self.d), dtype=np.int8)
-        lengths = np.empty(n, dtype=np.int64)
+        if out is None:
+            y = np.empty((n, self.d), dtype=np.int8)
+            lengths = np.empty(n, dtype=np.int64)
+        else:
+            y, lengths = out[0][:n], out[1][:n]
+            if y.shape != (n, self.d) or y.dtype != np.int8 or lengths.dtype != np.int64 \
+                    or not y.flags.c_contiguous:
+                raise ValueError(f"out must hold an int8 array of at least ({n}, {self.d}) and int64 lengths")
         _generate(self.theta, self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
         return y, lengths
 

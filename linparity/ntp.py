@@ -58,6 +58,16 @@ def position_lambdas(d, lambda_1, lambda_2a, lambda_chain):
     return np.array(values[:2] + [values[2]] * (d - 1))
 
 
+_PAD = 16  # doubles: 128 bytes, two cache lines (adjacent-line prefetch pairs them)
+
+
+def _aligned_zeros(n):
+    """Zeros whose first element sits on a 128-byte boundary."""
+    raw = np.zeros(n + _PAD)
+    shift = (-raw.ctypes.data % 128) // 8
+    return raw[shift:shift + n]
+
+
 #: Long samples a training set should hold by default (pre-training and every STaR round).
 LONG_TARGET = 100_000
 
@@ -94,8 +104,15 @@ class Algorithm3:
         if self.horizons.shape != (n_blocks,) or np.any(self.horizons < 0):
             raise ValueError(f"horizons must be {n_blocks} non-negative integers")
         size = int(self.offsets[-1])
-        self.grad_sum = np.zeros(size)
-        self.weighted_sum = np.zeros(size)
+        # The kernel updates blocks on different threads; blocks that shared a cache
+        # line would make those threads fight over it on every sample, so the running
+        # sums live in a padded layout, each block starting on its own 128-byte line.
+        sizes = np.diff(self.offsets)
+        padded = -(-sizes // _PAD) * _PAD
+        self._padded_offsets = np.concatenate([[0], np.cumsum(padded)]).astype(np.int64)
+        self._compact = np.concatenate([np.arange(s0, s0 + n) for s0, n in zip(self._padded_offsets, sizes)])
+        self._g = _aligned_zeros(int(self._padded_offsets[-1]))
+        self._a = _aligned_zeros(int(self._padded_offsets[-1]))
         self.steps = np.zeros(n_blocks, dtype=np.int64)
         self.harmonic = np.zeros(n_blocks)
         # Where the running average starts: t0 per block, and the terms that cancel
@@ -124,9 +141,20 @@ class Algorithm3:
         if y.shape != x.shape or lengths.shape != (x.shape[0],):
             raise ValueError("x, y and lengths must describe the same samples")
         order = np.arange(x.shape[0]) if order is None else np.ascontiguousarray(order, dtype=np.int64)
-        _ntp_steps(self.grad_sum, self.weighted_sum, self.steps, self.horizons, self.lambdas,
-                   self.harmonic, self.offsets, x, y, lengths, order)
+        long_order = order[lengths[order] != 1]
+        _ntp_steps(self._g, self._a, self.steps, self.horizons, self.lambdas, self.harmonic,
+                   self._padded_offsets, x, y, lengths, order, x[long_order], y[long_order])
         return self
+
+    @property
+    def grad_sum(self):
+        """``G``: the sum of loss gradients of every block (a copy, in theta's layout)."""
+        return self._g[self._compact]
+
+    @property
+    def weighted_sum(self):
+        """``sum_s H_{s-1} g_s`` of every block (a copy, in theta's layout)."""
+        return self._a[self._compact]
 
     def restart_average(self):
         """Average only the iterates from now on (used by warm-started STaR rounds)."""
@@ -202,10 +230,11 @@ def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None,
         lambdas = default_lambdas(d, n_samples, int(round(p_long * n_samples)))
     state = Algorithm3(d, lambdas, horizons)
     key = stream_key(seed, STREAM_PRETRAIN)
+    buffer = draw_demonstrations(min(chunk, n_samples), d, p_long, key=key)
     done = 0
     while done < n_samples:
         n = min(chunk, n_samples - done)
-        batch = draw_demonstrations(n, d, p_long, key=key, start=done)
+        batch = draw_demonstrations(n, d, p_long, key=key, start=done, out=buffer)
         state.partial_fit(*batch)
         done += n
         if progress is not None:

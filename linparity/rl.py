@@ -14,7 +14,7 @@ from .model import LinearAR
 from .ntp import Algorithm3
 from .task import (REWARDS, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES, STREAM_SHUFFLE, Batch,
                    draw_prompts, stream_key)
-from .task import reward as reward_of
+from ._kernels._rollout import _rollout
 
 STAR_MODES = ("fresh", "warm")
 
@@ -24,7 +24,9 @@ def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="
     """Draw prompts, sample one response each, keep those with reward 1.
 
     Prompts and samples of round ``n`` come from their own streams of ``seed``, so a
-    round's data does not depend on other rounds' sizes.
+    round's data does not depend on other rounds' sizes. The draw is the one of
+    :func:`linparity.task.draw_prompts`, :meth:`LinearAR.generate` and
+    :func:`linparity.task.reward` in turn, fused into one kernel.
 
     Returns
     -------
@@ -39,14 +41,18 @@ def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="
         raise ValueError(f"unknown reward {reward!r}; choose one of {', '.join(REWARDS)}")
     key_x = stream_key(seed, STREAM_RL_PROMPTS, round_index)
     key_y = stream_key(seed, STREAM_RL_SAMPLES, round_index)
+    inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
     parts, sampled_long = [], 0
+    size = max(1, min(chunk, n_prompts))
+    x, y = np.empty((size, model.d), np.int8), np.empty((size, model.d), np.int8)
+    lengths, rewarded = np.empty(size, np.int64), np.empty(size, np.bool_)
     for start in range(0, n_prompts, chunk):
         n = min(chunk, n_prompts - start)
-        x = draw_prompts(n, model.d, key=key_x, start=start)
-        y, lengths = model.generate(x, key=key_y, start=start, temperature=temperature)
-        keep = reward_of(reward, x, y, lengths, check=False)
-        sampled_long += int(np.count_nonzero(lengths != 1))
-        parts.append((x[keep], y[keep], lengths[keep]))
+        _rollout(model.theta, model.offsets, np.uint64(key_x), np.uint64(key_y), start, inv_tau,
+                 REWARDS[reward], x[:n], y[:n], lengths[:n], rewarded[:n])
+        keep = rewarded[:n]
+        sampled_long += int(np.count_nonzero(lengths[:n] != 1))
+        parts.append((x[:n][keep], y[:n][keep], lengths[:n][keep]))
         if progress is not None:
             progress(start + n, n_prompts)
     d = model.d

@@ -49,7 +49,7 @@ STREAM_RL_SAMPLES = 3
 STREAM_SHUFFLE = 4
 
 
-def draw_prompts(n, d, *, key, start=0):
+def draw_prompts(n, d, *, key, start=0, out=None):
     """Uniform prompts ``x`` in {-1, +1}^d: the samples ``start .. start + n - 1`` of a stream.
 
     Parameters
@@ -60,6 +60,8 @@ def draw_prompts(n, d, *, key, start=0):
         Stream key from :func:`stream_key`.
     start : int
         Index of the first prompt in the stream.
+    out : ndarray of int8, optional
+        An array with at least n rows of d bits to fill (its first n rows are returned).
 
     Returns
     -------
@@ -67,16 +69,42 @@ def draw_prompts(n, d, *, key, start=0):
     """
     n = _validate.check_count(n, "n")
     d = _validate.check_d(d)
-    x = np.empty((n, d), dtype=np.int8)
+    if out is None:
+        x = np.empty((n, d), dtype=np.int8)
+    else:
+        x = out[:n]
+        if x.shape != (n, d) or x.dtype != np.int8 or not x.flags.c_contiguous:
+            raise ValueError(f"out must be a C-contiguous int8 array of at least ({n}, {d})")
     _draw_prompts(np.uint64(key), _validate.check_count(start, "start"), x)
     return x
 
 
-def draw_demonstrations(n, d, p_long, *, key, start=0):
+def _buffers(out, n, d):
+    """Reuse caller-provided arrays (hot loops: fresh pages cost more than the draw)."""
+    if out is None:
+        return Batch(np.empty((n, d), np.int8), np.empty((n, d), np.int8), np.empty(n, np.int64))
+    x, y, lengths = (a[:n] for a in out)
+    if x.shape != (n, d) or y.shape != (n, d) or lengths.shape != (n,) or x.dtype != np.int8 \
+            or y.dtype != np.int8 or lengths.dtype != np.int64 or not x.flags.c_contiguous:
+        raise ValueError(f"out must hold int8 arrays of at least ({n}, {d}) and int64 lengths")
+    return Batch(x, y, lengths)
+
+
+def draw_demonstrations(n, d, p_long, *, key, start=0, out=None):
     """Demonstrations from the mixture D(p_long) (THEORY.md section 1).
 
     With probability ``p_long`` a demonstration is long, ``(c_1, ..., c_d, EOS)``;
     otherwise short, ``(chi(x), EOS)``.
+
+    Parameters
+    ----------
+    n, d, p_long
+        Number of samples, bits (>= 2), share of long demonstrations in [0, 1].
+    key, start
+        Stream key (:func:`stream_key`) and index of the first sample.
+    out : Batch, optional
+        Arrays with room for at least n samples, filled (their first n rows) and
+        returned as views instead of allocating new ones.
 
     Returns
     -------
@@ -86,9 +114,7 @@ def draw_demonstrations(n, d, p_long, *, key, start=0):
     n = _validate.check_count(n, "n")
     d = _validate.check_d(d)
     p_long = _validate.check_probability(p_long, "p_long")
-    x = np.empty((n, d), dtype=np.int8)
-    y = np.empty((n, d), dtype=np.int8)
-    lengths = np.empty(n, dtype=np.int64)
+    x, y, lengths = _buffers(out, n, d)
     _draw_demonstrations(np.uint64(key), _validate.check_count(start, "start"), p_long, x, y, lengths)
     return Batch(x, y, lengths)
 

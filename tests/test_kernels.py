@@ -165,3 +165,20 @@ def test_logistic_pieces_stay_finite_for_huge_logits():
     y, lengths = model.generate(x, key=KEY)
     assert np.all(np.isfinite(model.log_prob(x, y, lengths)))
     assert np.all(np.isfinite(model.response_stats(x)))
+
+
+@pytest.mark.parametrize("name", ["cot", "e2e"])
+@pytest.mark.parametrize("temperature", [1.0, 2.5])
+def test_fused_rollout_equals_draw_generate_reward(name, temperature, rng):
+    from linparity._kernels._rollout import _rollout
+
+    d, n = 6, 300
+    model = random_model(d, rng, scale=0.8)
+    x, y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
+    lengths, rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
+    _rollout(model.theta, model.offsets, np.uint64(KEY), np.uint64(KEY + 5), 17, 1 / temperature,
+             name == "e2e", x, y, lengths, rewarded)
+    x_ref = ref.draw_prompts(KEY, 17, n, d)
+    y_ref, lengths_ref = ref.decode(model.theta, d, x_ref, temperature, key=KEY + 5, start=17)
+    assert np.array_equal(x, x_ref) and np.array_equal(y, y_ref) and np.array_equal(lengths, lengths_ref)
+    assert np.array_equal(rewarded, getattr(ref, f"reward_{name}")(x_ref, y_ref, lengths_ref))

@@ -12,102 +12,158 @@ so the kernel keeps two running sums per coordinate (``grad_sum`` = G and
 A gradient is ``c * phi`` with ``c = -target * sigma(-target * s)``.
 """
 
+import math
+
+import numpy as np
 from numba import njit, prange
 
-from ._logistic import _sigmoid
-from ._policy import FAST, _ctx_dot, _x_dot
+from ._policy import FAST
 
-
-@njit(cache=True, inline="always", fastmath=FAST)
-def _axpy2(g, a, o, n, v, c, ch):
-    """g[o:o+n] += c v and a[o:o+n] += ch v."""
-    gv = g[o:o + n]
-    av = a[o:o + n]
-    for j in range(n):
-        gv[j] += c * v[j]
-        av[j] += ch * v[j]
-
-
-@njit(cache=True, inline="always", fastmath=FAST)
-def _ctx_axpy(g, a, o, d, m, xr, yr, c, ch):
-    """Add c * phi (and ch * phi) for the context block [x, y_1..y_m, y_m * x]."""
-    gx = g[o:o + d]
-    ax = a[o:o + d]
-    gl = g[o + d + m:o + 2 * d + m]
-    al = a[o + d + m:o + 2 * d + m]
-    last = yr[m - 1]
-    cl = c * last
-    chl = ch * last
-    for j in range(d):  # the x part and the last-token-times-x part in one pass
-        v = xr[j]
-        gx[j] += c * v
-        ax[j] += ch * v
-        gl[j] += cl * v
-        al[j] += chl * v
-    _axpy2(g, a, o + d, m, yr, c, ch)
+# Layout of one block (see _policy.py): [x part (d), prefix part (m), last * x part (d)]
+# and, for 2a only, a bias. The kernel slices a block's views once per batch and
+# indexes samples as x[i, j]: views made per sample cost reference counting, and
+# offset arithmetic on signed indices costs a wrap-around test that blocks SIMD.
 
 
 @njit(cache=True, inline="always")
-def _coefficient(dot, target, k, steps, lam):
+def _coefficient(dot, target, t_prev, lam):
     """Loss-gradient coefficient at the current iterate w_{t-1} = -G / (lambda (t-1))."""
-    t_prev = steps[k]
-    s = 0.0 if t_prev == 0 else -dot / (lam[k] * t_prev)
-    c = -target * _sigmoid(-target * s)
+    s = 0.0 if t_prev == 0 else -dot / (lam * t_prev)
+    z = -target * s
+    sig = 1.0 / (1.0 + math.exp(-z)) if z >= 0.0 else math.exp(z) / (1.0 + math.exp(z))
+    c = -target * sig
     # A confident position's coefficient underflows towards subnormal numbers, whose
     # arithmetic is ~100x slower; below 1e-200 its contribution is invisible next to
     # any coordinate of G anyway, so it is dropped.
     return c if abs(c) > 1e-200 else 0.0
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
+@njit(cache=True, inline="always", fastmath=FAST)
+def _block_dot(gx, gy, gl, x, y, i, d, m):
+    """<G, phi> for sample i: G's [x, prefix, last * x] parts against the sample."""
+    s = 0.0
+    t = 0.0
+    for j in range(d):
+        v = x[i, j]
+        s += gx[j] * v
+        t += gl[j] * v
+    for k in range(m):
+        s += gy[k] * y[i, k]
+    return s + y[i, m - 1] * t
+
+
+@njit(cache=True, inline="always", fastmath=FAST)
+def _block_axpy(gx, gy, gl, ax, ay, al, x, y, i, d, m, c, ch):
+    last = y[i, m - 1]
+    cl = c * last
+    chl = ch * last
+    for j in range(d):
+        v = x[i, j]
+        gx[j] += c * v
+        ax[j] += ch * v
+        gl[j] += cl * v
+        al[j] += chl * v
+    for k in range(m):
+        v = y[i, k]
+        gy[k] += c * v
+        ay[k] += ch * v
+
+
+@njit(cache=True, fastmath=FAST)
+def _position1(g, a, x, y, samples, state, lam, horizon):
+    """Steps of position 1 (y_1 from x); ``state`` = [steps, harmonic] of the block."""
+    d = x.shape[1]
+    t = int(state[0])
+    h = state[1]
+    for r in range(samples.shape[0]):
+        if t >= horizon:
+            break
+        i = samples[r]
+        s = 0.0
+        for j in range(d):
+            s += g[j] * x[i, j]
+        c = _coefficient(s, y[i, 0], t, lam)
+        if c != 0.0:
+            ch = c * h
+            for j in range(d):
+                v = x[i, j]
+                g[j] += c * v
+                a[j] += ch * v
+        t += 1
+        h += 1.0 / t
+    state[0] = t
+    state[1] = h
+
+
+@njit(cache=True, fastmath=FAST)
+def _context_block(g, a, x, y, lengths, samples, state, lam, horizon, m, with_bias):
+    """Steps of a block over the context [x, y_1..y_m, y_m * x] (2a: m = 1, with bias).
+
+    The target is y_{m+1} for a chain position, and EOS (+1) after a short sample or
+    go on (-1) after a long one at 2a.
+    """
+    d = x.shape[1]
+    gx, gy, gl = g[0:d], g[d:d + m], g[d + m:2 * d + m]
+    ax, ay, al = a[0:d], a[d:d + m], a[d + m:2 * d + m]
+    t = int(state[0])
+    h = state[1]
+    for r in range(samples.shape[0]):
+        if t >= horizon:
+            break
+        i = samples[r]
+        s = _block_dot(gx, gy, gl, x, y, i, d, m)
+        if with_bias:
+            s += g[2 * d + 1]
+            target = 1.0 if lengths[i] == 1 else -1.0
+        else:
+            target = y[i, m]
+        c = _coefficient(s, target, t, lam)
+        if c != 0.0:
+            ch = c * h
+            _block_axpy(gx, gy, gl, ax, ay, al, x, y, i, d, m, c, ch)
+            if with_bias:
+                g[2 * d + 1] += c
+                a[2 * d + 1] += ch
+        t += 1
+        h += 1.0 / t
+    state[0] = t
+    state[1] = h
+
+
+@njit(cache=True, parallel=True)
 def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
-               x, y, lengths, order):
+               x, y, lengths, order, x_long, y_long):
     """Run Algorithm 3 over the samples ``order[0], order[1], ...``.
 
     Every sample steps position 1 and position 2a (while their step counts are
     below their horizons); a long sample (length d) also steps every chain position
-    l = 2..d, whose counter is the number of long samples seen.
+    l = 2..d, whose counter is the number of long samples seen. ``x_long`` and
+    ``y_long`` are the long samples of ``order``, in order, gathered contiguously so
+    that 63 chain blocks stream them from cache instead of hunting them in ``x``.
 
     Positions never read each other's weights, so the loop runs block by block
     (in parallel over blocks) with the samples inside: a block then stays in the L1
-    cache for the whole batch, and every block still sees its samples in order,
+    cache for the whole batch and threads never synchronise within it, and every block still sees its samples in order,
     which gives the same numbers as a sample-by-sample loop, for any thread count.
-    (Iteration ``it`` handles block 0 for it = 0, block 1 for the last it, and
-    chain block it + 1 otherwise.)
+    Iteration ``it`` handles block 0 for it = 0, block 1 for the last it, and chain
+    block it + 1 otherwise: blocks 0 and 1 see every sample, and at the two ends of
+    the range a static split gives them to different threads.
     """
     d = x.shape[1]
     n_blocks = d + 1
     for it in prange(n_blocks):
-        # Blocks 0 and 1 see every sample; put them at the two ends of the range so
-        # that a static split across threads gives them to different threads.
         k = 0 if it == 0 else (1 if it == n_blocks - 1 else it + 1)
-        o = offsets[k]
-        m = max(k - 1, 1)  # output tokens in the context of block k >= 1
-        for r in range(order.shape[0]):
-            if steps[k] >= horizon[k]:
-                break
-            i = order[r]
-            is_long = lengths[i] != 1
-            if k >= 2 and not is_long:
-                continue
-            xr = x[i]
-            yr = y[i]
-            if k == 0:  # position 1: y_1 from x
-                c = _coefficient(_x_dot(grad_sum, o, d, xr), yr[0], 0, steps, lam)
-                if c != 0.0:
-                    _axpy2(grad_sum, weighted_sum, o, d, xr, c, c * harmonic[0])
-            elif k == 1:  # position 2a: EOS (+1) after a short sample, go on (-1) after a long one
-                bias = o + 2 * d + 1
-                dot = _ctx_dot(grad_sum, o, d, 1, xr, yr) + grad_sum[bias]
-                c = _coefficient(dot, -1.0 if is_long else 1.0, 1, steps, lam)
-                if c != 0.0:
-                    ch = c * harmonic[1]
-                    _ctx_axpy(grad_sum, weighted_sum, o, d, 1, xr, yr, c, ch)
-                    grad_sum[bias] += c
-                    weighted_sum[bias] += ch
-            else:  # chain position l = k: y_l from (x, y_1..y_{l-1})
-                c = _coefficient(_ctx_dot(grad_sum, o, d, m, xr, yr), yr[m], k, steps, lam)
-                if c != 0.0:
-                    _ctx_axpy(grad_sum, weighted_sum, o, d, m, xr, yr, c, c * harmonic[k])
-            steps[k] += 1
-            harmonic[k] += 1.0 / steps[k]
+        g = grad_sum[offsets[k]:offsets[k + 1]]
+        a = weighted_sum[offsets[k]:offsets[k + 1]]
+        state = np.empty(2)
+        state[0] = steps[k]
+        state[1] = harmonic[k]
+        if k == 0:
+            _position1(g, a, x, y, order, state, lam[k], horizon[k])
+        elif k == 1:
+            _context_block(g, a, x, y, lengths, order, state, lam[k], horizon[k], 1, True)
+        else:
+            long_rows = np.arange(x_long.shape[0])
+            _context_block(g, a, x_long, y_long, lengths, long_rows, state, lam[k], horizon[k], k - 1, False)
+        steps[k] = int(state[0])
+        harmonic[k] = state[1]

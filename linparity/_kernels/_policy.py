@@ -69,30 +69,33 @@ def _token(s, inv_tau, greedy, u):
     return 1 if u < _sigmoid(s * inv_tau) else -1
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
-def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
-    """Sample (or greedily decode) one response per prompt.
+@njit(cache=True, inline="always", fastmath=FAST)
+def _respond(theta, offsets, xr, yr, inv_tau, greedy, key, base):
+    """Write one response to ``yr`` and return its length.
 
-    Prompt ``start + i`` uses the uniforms ``(start + i) * (d + 1) + k`` of stream
-    ``key``: k = 0 for y_1, 1 for the 2a decision, l for chain position l.
+    The response row itself holds the prefix the next logit needs: no scratch.
+    Uniform ``base + k`` of stream ``key`` drives token k: 0 for y_1, 1 for the 2a
+    decision, l for chain position l.
     """
+    d = xr.shape[0]
+    for j in range(d):
+        yr[j] = 0
+    yr[0] = _token(_x_dot(theta, offsets[0], d, xr), inv_tau, greedy, _uniform(key, base))
+    if _token(_logit_2a(theta, offsets, d, xr, yr), inv_tau, greedy, _uniform(key, base + 1)) > 0:
+        return 1
+    for l in range(2, d + 1):
+        s = _ctx_dot(theta, offsets[l], d, l - 1, xr, yr)
+        yr[l - 1] = _token(s, inv_tau, greedy, _uniform(key, base + l))
+    return d
+
+
+@njit(cache=True, parallel=True)
+def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
+    """Sample (or greedily decode) one response per prompt; prompt i uses the
+    uniforms ``(start + i) * (d + 1) + k`` of stream ``key``."""
     n, d = x.shape
     for i in prange(n):
-        # The response row itself holds the prefix the next logit needs: no scratch.
-        xr = x[i]
-        yr = y_out[i]
-        for j in range(d):
-            yr[j] = 0
-        base = (start + i) * (d + 1)
-        y1 = _token(_x_dot(theta, offsets[0], d, xr), inv_tau, greedy, _uniform(key, base))
-        yr[0] = y1
-        if _token(_logit_2a(theta, offsets, d, xr, yr), inv_tau, greedy, _uniform(key, base + 1)) > 0:
-            len_out[i] = 1
-            continue
-        for l in range(2, d + 1):
-            s = _ctx_dot(theta, offsets[l], d, l - 1, xr, yr)
-            yr[l - 1] = _token(s, inv_tau, greedy, _uniform(key, base + l))
-        len_out[i] = d
+        len_out[i] = _respond(theta, offsets, x[i], y_out[i], inv_tau, greedy, key, (start + i) * (d + 1))
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)

@@ -58,25 +58,32 @@ def _draw_demonstrations(key, start, p_long, x_out, y_out, len_out):
             len_out[i] = 1
 
 
+@njit(cache=True, inline="always")
+def _reward_row(xr, yr, length, end_to_end):
+    """r_cot (the exact long or short answer) or, with ``end_to_end``, r_e2e (the last
+    value token is the parity) of one response."""
+    d = xr.shape[0]
+    # The parity from a count of -1 bits: a vectorisable sum, not a chain of products.
+    negatives = 0
+    for j in range(d):
+        negatives += xr[j] < 0
+    chi = 1 - 2 * (negatives & 1)
+    if end_to_end:
+        return yr[length - 1] == chi
+    if length == 1:
+        return yr[0] == chi
+    if length != d:
+        return False
+    c = 1
+    for j in range(d):
+        c *= xr[j]
+        if yr[j] != c:
+            return False
+    return True
+
+
 @njit(cache=True, parallel=True)
 def _rewards(x, y, lengths, end_to_end, out):
-    """``r_cot`` (``end_to_end`` false) or ``r_e2e`` (true) of every response, into ``out``.
-
-    r_cot: the response is the correct long one (c_1..c_d) or the correct short one
-    (chi(x)). r_e2e: its last value token equals chi(x).
-    """
-    n, d = x.shape
-    for i in prange(n):
-        c = 1
-        chain_ok = True
-        for j in range(d):
-            c *= x[i, j]
-            if y[i, j] != c:
-                chain_ok = False
-        length = lengths[i]
-        if end_to_end:
-            out[i] = y[i, length - 1] == c
-        elif length == 1:
-            out[i] = y[i, 0] == c
-        else:
-            out[i] = length == d and chain_ok
+    """The reward of every response, into ``out``."""
+    for i in prange(x.shape[0]):
+        out[i] = _reward_row(x[i], y[i], lengths[i], end_to_end)

@@ -1,0 +1,23 @@
+"""The fused STaR rollout: draw a prompt, sample a response, score it (THEORY.md section 4).
+
+One pass per prompt instead of three kernels and two intermediate arrays; the
+numbers are those of ``_draw_prompts``, ``_generate`` and ``_rewards`` in turn.
+"""
+
+from numba import njit, prange
+
+from ._policy import _respond
+from ._task import _fill_prompt, _reward_row
+
+
+@njit(cache=True, parallel=True)
+def _rollout(theta, offsets, key_x, key_y, start, inv_tau, end_to_end, x_out, y_out, len_out, reward_out):
+    n, d = x_out.shape
+    stride = (d + 63) // 64
+    for i in prange(n):
+        xr = x_out[i]
+        yr = y_out[i]
+        _fill_prompt(key_x, (start + i) * stride, xr)
+        length = _respond(theta, offsets, xr, yr, inv_tau, False, key_y, (start + i) * (d + 1))
+        len_out[i] = length
+        reward_out[i] = _reward_row(xr, yr, length, end_to_end)
