@@ -14,13 +14,13 @@ from .model import LinearAR
 from .ntp import Algorithm3
 from .task import (REWARDS, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES, STREAM_SHUFFLE, Batch,
                    draw_prompts, stream_key)
-from ._kernels._rollout import _rollout
+from ._kernels._rollout import _compact_rows, _rollout
 
 STAR_MODES = ("fresh", "warm")
 
 
 def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="cot",
-                      temperature=1.0, chunk=1 << 16, progress=None):
+                      temperature=1.0, chunk=1 << 16, progress=None, concatenate=True):
     """Draw prompts, sample one response each, keep those with reward 1.
 
     Prompts and samples of round ``n`` come from their own streams of ``seed``, so a
@@ -30,39 +30,114 @@ def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="
 
     Returns
     -------
-    kept : Batch
-        The kept (prompt, response) pairs, in drawing order.
+    kept : Batch or list of Batch
+        The kept (prompt, response) pairs, in drawing order; with
+        ``concatenate=False``, one Batch per chunk (no copy of the whole set).
     counts : dict
         ``samples`` (prompts drawn), ``kept``, ``kept_long`` and ``sampled_long``
         (responses that went on after ``y_1``, right or wrong).
     """
+    parts = []
+
+    def store(x, y, lengths, rewarded):
+        parts.append(_compact(x, y, lengths, rewarded))
+        return len(parts[-1].lengths), int(np.count_nonzero(parts[-1].lengths != 1))
+
+    counts = _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, progress, store)
+    return (_concatenate(parts, model.d) if concatenate else parts), counts
+
+
+def _concatenate(parts, d):
+    if not parts:
+        return Batch(np.empty((0, d), np.int8), np.empty((0, d), np.int8), np.empty(0, np.int64))
+    return Batch(*(np.concatenate(arrays) for arrays in zip(*parts)))
+
+
+def star_round(model: LinearAR, n_prompts, lambdas, *, seed, round_index, state=None, reward="cot",
+               temperature=1.0, epochs=1, chunk=1 << 16, progress=None):
+    """One STaR round (Algorithm 1): sample, keep the rewarded pairs, train on them.
+
+    With one epoch the kept pairs go to the SGD chunk by chunk as they are drawn,
+    so the kept set is never stored (a fresh round needs ``lambdas`` up front, not
+    the kept counts). The result equals :func:`sample_and_filter` followed by
+    :func:`train_on_kept`.
+
+    Parameters
+    ----------
+    model : LinearAR
+        The policy that samples this round's responses.
+    n_prompts : int
+    lambdas : ndarray, shape (d + 1,)
+        Regularisation of a fresh state (ignored when ``state`` is given).
+    seed, round_index : int
+        Name this round's random streams.
+    state : Algorithm3, optional
+        Warm start: continue this state (its average restarts) instead of a fresh one.
+    reward : {"cot", "e2e"}
+    temperature : float
+        Sampling temperature of the rollouts.
+    epochs : int
+        Passes over the kept set (more than one stores it).
+
+    Returns
+    -------
+    state : Algorithm3
+    counts : dict
+        As in :func:`sample_and_filter`.
+    """
+    if epochs != 1:
+        kept, counts = sample_and_filter(model, n_prompts, seed=seed, round_index=round_index,
+                                         reward=reward, temperature=temperature, chunk=chunk,
+                                         progress=progress, concatenate=False)
+        return train_on_kept(kept, lambdas, state=state, epochs=epochs, seed=seed,
+                             round_index=round_index), counts
+    if state is None:
+        state = Algorithm3(model.d, lambdas)
+    else:
+        state.restart_average()
+
+    def train(x, y, lengths, rewarded):
+        state.partial_fit(x, y, lengths, np.flatnonzero(rewarded), check=False)
+        return int(np.count_nonzero(rewarded)), int(np.count_nonzero(rewarded & (lengths != 1)))
+
+    counts = _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, progress, train)
+    return state, counts
+
+
+def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, progress, consume):
+    """Run the round's rollouts chunk by chunk; ``consume(x, y, lengths, rewarded)`` returns
+    the chunk's (kept, kept_long) counts."""
     n_prompts = _validate.check_count(n_prompts, "n_prompts")
     if reward not in REWARDS:
         raise ValueError(f"unknown reward {reward!r}; choose one of {', '.join(REWARDS)}")
-    key_x = stream_key(seed, STREAM_RL_PROMPTS, round_index)
-    key_y = stream_key(seed, STREAM_RL_SAMPLES, round_index)
+    key_x = np.uint64(stream_key(seed, STREAM_RL_PROMPTS, round_index))
+    key_y = np.uint64(stream_key(seed, STREAM_RL_SAMPLES, round_index))
     inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
-    parts, sampled_long = [], 0
     size = max(1, min(chunk, n_prompts))
     x, y = np.empty((size, model.d), np.int8), np.empty((size, model.d), np.int8)
     lengths, rewarded = np.empty(size, np.int64), np.empty(size, np.bool_)
+    counts = {"samples": n_prompts, "kept": 0, "kept_long": 0, "sampled_long": 0}
     for start in range(0, n_prompts, chunk):
         n = min(chunk, n_prompts - start)
-        _rollout(model.theta, model.offsets, np.uint64(key_x), np.uint64(key_y), start, inv_tau,
-                 REWARDS[reward], x[:n], y[:n], lengths[:n], rewarded[:n])
-        keep = rewarded[:n]
-        sampled_long += int(np.count_nonzero(lengths[:n] != 1))
-        parts.append((x[:n][keep], y[:n][keep], lengths[:n][keep]))
+        _rollout(model.theta, model.offsets, key_x, key_y, start, inv_tau, REWARDS[reward],
+                 x[:n], y[:n], lengths[:n], rewarded[:n])
+        kept, kept_long = consume(x[:n], y[:n], lengths[:n], rewarded[:n])
+        counts["kept"] += kept
+        counts["kept_long"] += kept_long
+        counts["sampled_long"] += int(np.count_nonzero(lengths[:n] != 1))
         if progress is not None:
             progress(start + n, n_prompts)
-    d = model.d
-    if parts:
-        kept = Batch(*(np.concatenate(arrays) for arrays in zip(*parts)))
-    else:
-        kept = Batch(np.empty((0, d), np.int8), np.empty((0, d), np.int8), np.empty(0, np.int64))
-    counts = {"samples": n_prompts, "kept": len(kept.lengths),
-              "kept_long": int(np.count_nonzero(kept.lengths != 1)), "sampled_long": sampled_long}
-    return kept, counts
+    return counts
+
+
+def _compact(x, y, lengths, keep):
+    """The rows with ``keep`` set, in order, as new arrays (a kernel: numpy's boolean
+    indexing of 2-d rows costs more than the rollout that made them)."""
+    n_kept = int(np.count_nonzero(keep))
+    out = Batch(np.empty((n_kept, x.shape[1]), np.int8), np.empty((n_kept, x.shape[1]), np.int8),
+                np.empty(n_kept, np.int64))
+    _compact_rows(x, y, lengths, keep, *out)
+    return out
 
 
 def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_index=0):
@@ -70,7 +145,8 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
 
     Parameters
     ----------
-    kept : Batch
+    kept : Batch or list of Batch
+        The kept set, whole or in consecutive parts (the result is the same).
     lambdas : ndarray, shape (d + 1,)
         Per-block regularisation for a fresh state (ignored when ``state`` is given).
     state : Algorithm3, optional
@@ -84,14 +160,18 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
     Algorithm3
     """
     epochs = _validate.check_count(epochs, "epochs", minimum=1)
-    d = kept.x.shape[1]
+    parts = [kept] if isinstance(kept, Batch) else list(kept)
     if state is None:
-        state = Algorithm3(d, lambdas)
+        if not parts:
+            raise ValueError("a fresh round needs a kept set with its d (got no parts)")
+        state = Algorithm3(parts[0].x.shape[1], lambdas)
     else:
         state.restart_average()
-    n = len(kept.lengths)
-    rng = np.random.default_rng(stream_key(seed, STREAM_SHUFFLE, round_index))
-    for epoch in range(epochs):
-        order = np.arange(n) if epoch == 0 else rng.permutation(n)
-        state.partial_fit(kept.x, kept.y, kept.lengths, order)
+    for part in parts:  # first epoch: drawing order, part by part
+        state.partial_fit(*part, check=False)
+    if epochs > 1:
+        whole = _concatenate(parts, state.d)
+        rng = np.random.default_rng(stream_key(seed, STREAM_SHUFFLE, round_index))
+        for _ in range(epochs - 1):
+            state.partial_fit(*whole, rng.permutation(len(whole.lengths)), check=False)
     return state

@@ -25,7 +25,7 @@ from . import _validate, theory
 from ._progress import Progress
 from .evaluate import eval_prompts, evaluate
 from .ntp import LONG_TARGET, default_lambdas, default_pretrain_samples, pretrain, position_lambdas
-from .rl import STAR_MODES, sample_and_filter, train_on_kept
+from .rl import STAR_MODES, star_round
 from .task import REWARDS
 
 RL_ALGORITHMS = ("star", "none")
@@ -151,13 +151,15 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
             break
         start = time.perf_counter()
         n_prompts = _round_budget(cfg, metrics["p_long"])
+        # Fresh rounds stream the kept pairs into the SGD, so lambda is set before
+        # the round, from the kept counts that the model's measured probabilities
+        # imply (sampling accuracy and long probability, both under r_cot).
+        lambdas = cfg.lambdas(int(n_prompts * metrics["sampling_accuracy"]), int(n_prompts * metrics["p_long"]))
         with Progress(f"STaR round {n}", n_prompts, unit="prompts", enabled=show_progress) as bar:
-            kept, counts = sample_and_filter(model, n_prompts, seed=cfg.seed, round_index=n,
-                                             reward=cfg.reward, temperature=cfg.temperature,
-                                             progress=bar)
-        warm = state if cfg.star_mode == "warm" else None
-        state = train_on_kept(kept, cfg.lambdas(counts["kept"], counts["kept_long"]), state=warm,
-                              epochs=cfg.epochs, seed=cfg.seed, round_index=n)
+            state, counts = star_round(model, n_prompts, lambdas, seed=cfg.seed, round_index=n,
+                                       state=state if cfg.star_mode == "warm" else None,
+                                       reward=cfg.reward, temperature=cfg.temperature,
+                                       epochs=cfg.epochs, progress=bar)
         model = state.model()
         metrics = evaluate(model, x_eval)
         total += n_prompts

@@ -63,3 +63,17 @@ def test_star_reaches_greedy_success_and_stops():
     assert last["greedy_accuracy"] >= 0.99 and last["greedy_length"] == pytest.approx(8)
     assert all(r["greedy_accuracy"] < 0.99 for r in result["rl"][:-1])
     assert result["pretrain"]["greedy_accuracy"] < 0.6
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_streaming_round_equals_sample_then_train(pretrained, warm):
+    import copy
+    model = pretrained.model()
+    lambdas = ntp.default_lambdas(8, 10_000, 500)
+    kept, counts = rl.sample_and_filter(model, 30_000, seed=4, round_index=2, chunk=7000)
+    base = copy.deepcopy(pretrained) if warm else None
+    want = rl.train_on_kept(kept, lambdas, state=base)
+    got, counts_stream = rl.star_round(model, 30_000, lambdas, seed=4, round_index=2, chunk=5000,
+                                       state=copy.deepcopy(pretrained) if warm else None)
+    assert counts_stream == counts
+    assert np.array_equal(got.model().theta, want.model().theta)

@@ -89,7 +89,7 @@ def _respond(theta, offsets, xr, yr, inv_tau, greedy, key, base):
     return d
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=FAST)
 def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
     """Sample (or greedily decode) one response per prompt; prompt i uses the
     uniforms ``(start + i) * (d + 1) + k`` of stream ``key``."""

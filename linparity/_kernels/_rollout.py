@@ -6,11 +6,11 @@ numbers are those of ``_draw_prompts``, ``_generate`` and ``_rewards`` in turn.
 
 from numba import njit, prange
 
-from ._policy import _respond
+from ._policy import FAST, _respond
 from ._task import _fill_prompt, _reward_row
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=FAST)
 def _rollout(theta, offsets, key_x, key_y, start, inv_tau, end_to_end, x_out, y_out, len_out, reward_out):
     n, d = x_out.shape
     stride = (d + 63) // 64
@@ -21,3 +21,17 @@ def _rollout(theta, offsets, key_x, key_y, start, inv_tau, end_to_end, x_out, y_
         length = _respond(theta, offsets, xr, yr, inv_tau, False, key_y, (start + i) * (d + 1))
         len_out[i] = length
         reward_out[i] = _reward_row(xr, yr, length, end_to_end)
+
+
+@njit(cache=True)
+def _compact_rows(x, y, lengths, keep, x_out, y_out, len_out):
+    """Copy the rows with ``keep`` set to the front of the outputs, in order."""
+    d = x.shape[1]
+    r = 0
+    for i in range(x.shape[0]):
+        if keep[i]:
+            for j in range(d):  # element loops: row-slice assignment is far slower here
+                x_out[r, j] = x[i, j]
+                y_out[r, j] = y[i, j]
+            len_out[r] = lengths[i]
+            r += 1
