@@ -19,7 +19,7 @@ Greedy ties (``s == 0``) go to +1, i.e. to EOS at 2a.
 import numpy as np
 
 from . import _validate
-from ._kernels._policy import _generate, _log_prob, _response_stats
+from ._kernels._policy import _generate, _log_prob, _response_stats, u_form
 
 
 def position_offsets(d):
@@ -86,6 +86,10 @@ class LinearAR:
             raise ValueError(f"chain positions run from 2 to d = {self.d}, got {l}")
         return self.block(l)
 
+    def kernel_params(self):
+        """``theta`` in the layout the policy kernels read (see ``_kernels/_policy.py``)."""
+        return u_form(self.theta, self.offsets)
+
     def copy(self):
         return LinearAR(self.d, self.theta.copy())
 
@@ -126,7 +130,7 @@ class LinearAR:
             if y.shape != (n, self.d) or y.dtype != np.int8 or lengths.dtype != np.int64 \
                     or not y.flags.c_contiguous:
                 raise ValueError(f"out must hold an int8 array of at least ({n}, {self.d}) and int64 lengths")
-        _generate(self.theta, self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
+        _generate(self.kernel_params(), self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
         return y, lengths
 
     def log_prob(self, x, y, lengths, temperature=1.0):
@@ -135,7 +139,7 @@ class LinearAR:
         y, lengths = _validate.check_responses(y, lengths, x.shape[0], self.d)
         out = np.empty(x.shape[0])
         tau = _validate.check_positive(temperature, "temperature")
-        _log_prob(self.theta, self.offsets, x, y, lengths, 1.0 / tau, out)
+        _log_prob(self.kernel_params(), self.offsets, x, y, lengths, 1.0 / tau, out)
         return out
 
     def response_stats(self, x):
@@ -149,5 +153,5 @@ class LinearAR:
         """
         x = _validate.check_prompts(x, self.d)
         out = np.empty((x.shape[0], 3))
-        _response_stats(self.theta, self.offsets, x, out)
+        _response_stats(self.kernel_params(), self.offsets, x, out)
         return out

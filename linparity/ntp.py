@@ -111,6 +111,15 @@ class Algorithm3:
         padded = -(-sizes // _PAD) * _PAD
         self._padded_offsets = np.concatenate([[0], np.cumsum(padded)]).astype(np.int64)
         self._compact = np.concatenate([np.arange(s0, s0 + n) for s0, n in zip(self._padded_offsets, sizes)])
+        # The kernel keeps the two x parts of a context block as u+- = (x part) +-
+        # (last * x part) (see _kernels/_ntp.py); these index the two halves.
+        plus, minus = [], []
+        for k in range(1, self.d + 1):
+            m = 1 if k == 1 else k - 1
+            start = self.offsets[k]
+            plus.append(np.arange(start, start + self.d))
+            minus.append(np.arange(start + self.d + m, start + 2 * self.d + m))
+        self._plus, self._minus = np.concatenate(plus), np.concatenate(minus)
         self._g = _aligned_zeros(int(self._padded_offsets[-1]))
         self._a = _aligned_zeros(int(self._padded_offsets[-1]))
         self.steps = np.zeros(n_blocks, dtype=np.int64)
@@ -147,15 +156,22 @@ class Algorithm3:
                    self._padded_offsets, x, y, lengths, order, x[long_order], y[long_order])
         return self
 
+    def _to_theta_layout(self, internal):
+        out = internal[self._compact]
+        u_plus, u_minus = out[self._plus], out[self._minus]
+        out[self._plus] = 0.5 * (u_plus + u_minus)
+        out[self._minus] = 0.5 * (u_plus - u_minus)
+        return out
+
     @property
     def grad_sum(self):
         """``G``: the sum of loss gradients of every block (a copy, in theta's layout)."""
-        return self._g[self._compact]
+        return self._to_theta_layout(self._g)
 
     @property
     def weighted_sum(self):
         """``sum_s H_{s-1} g_s`` of every block (a copy, in theta's layout)."""
-        return self._a[self._compact]
+        return self._to_theta_layout(self._a)
 
     def restart_average(self):
         """Average only the iterates from now on (used by warm-started STaR rounds)."""

@@ -117,9 +117,10 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
     x, y = np.empty((size, model.d), np.int8), np.empty((size, model.d), np.int8)
     lengths, rewarded = np.empty(size, np.int64), np.empty(size, np.bool_)
     counts = {"samples": n_prompts, "kept": 0, "kept_long": 0, "sampled_long": 0}
+    params = model.kernel_params()
     for start in range(0, n_prompts, chunk):
         n = min(chunk, n_prompts - start)
-        _rollout(model.theta, model.offsets, key_x, key_y, start, inv_tau, REWARDS[reward],
+        _rollout(params, model.offsets, key_x, key_y, start, inv_tau, REWARDS[reward],
                  x[:n], y[:n], lengths[:n], rewarded[:n])
         kept, kept_long = consume(x[:n], y[:n], lengths[:n], rewarded[:n])
         counts["kept"] += kept

@@ -176,7 +176,7 @@ def test_fused_rollout_equals_draw_generate_reward(name, temperature, rng):
     model = random_model(d, rng, scale=0.8)
     x, y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
     lengths, rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
-    _rollout(model.theta, model.offsets, np.uint64(KEY), np.uint64(KEY + 5), 17, 1 / temperature,
+    _rollout(model.kernel_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 5), 17, 1 / temperature,
              name == "e2e", x, y, lengths, rewarded)
     x_ref = ref.draw_prompts(KEY, 17, n, d)
     y_ref, lengths_ref = ref.decode(model.theta, d, x_ref, temperature, key=KEY + 5, start=17)

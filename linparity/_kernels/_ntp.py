@@ -19,10 +19,14 @@ from numba import njit, prange
 
 from ._policy import FAST
 
-# Layout of one block (see _policy.py): [x part (d), prefix part (m), last * x part (d)]
-# and, for 2a only, a bias. The kernel slices a block's views once per batch and
-# indexes samples as x[i, j]: views made per sample cost reference counting, and
-# offset arithmetic on signed indices costs a wrap-around test that blocks SIMD.
+# Layout of a context block in the kernel: theta's block [x part (d), prefix (m),
+# last * x part (d)] becomes [u+ (d), prefix (m), u- (d)] with u+- = (x part) +- (last
+# * x part). A sample whose last token is s only reads and moves u_s (by 2 c x): half
+# the work of touching both x parts. The state converts back (ntp.Algorithm3).
+#
+# The kernel slices a block's views once per batch and indexes samples as x[i, j]:
+# views made per sample cost reference counting, and offset arithmetic on signed
+# indices costs a wrap-around test that blocks SIMD.
 
 
 @njit(cache=True, inline="always")
@@ -39,30 +43,24 @@ def _coefficient(dot, target, t_prev, lam):
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _block_dot(gx, gy, gl, x, y, i, d, m):
-    """<G, phi> for sample i: G's [x, prefix, last * x] parts against the sample."""
+def _block_dot(u, gy, x, y, i, d, m):
+    """<G, phi> for sample i, with ``u`` the u+ or u- part that its last token selects."""
     s = 0.0
-    t = 0.0
     for j in range(d):
-        v = x[i, j]
-        s += gx[j] * v
-        t += gl[j] * v
+        s += u[j] * x[i, j]
     for k in range(m):
         s += gy[k] * y[i, k]
-    return s + y[i, m - 1] * t
+    return s
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _block_axpy(gx, gy, gl, ax, ay, al, x, y, i, d, m, c, ch):
-    last = y[i, m - 1]
-    cl = c * last
-    chl = ch * last
+def _block_axpy(u, gy, au, ay, x, y, i, d, m, c, ch):
+    c2 = 2.0 * c
+    ch2 = 2.0 * ch
     for j in range(d):
         v = x[i, j]
-        gx[j] += c * v
-        ax[j] += ch * v
-        gl[j] += cl * v
-        al[j] += chl * v
+        u[j] += c2 * v
+        au[j] += ch2 * v
     for k in range(m):
         v = y[i, k]
         gy[k] += c * v
@@ -103,15 +101,17 @@ def _context_block(g, a, x, y, lengths, samples, state, lam, horizon, m, with_bi
     go on (-1) after a long one at 2a.
     """
     d = x.shape[1]
-    gx, gy, gl = g[0:d], g[d:d + m], g[d + m:2 * d + m]
-    ax, ay, al = a[0:d], a[d:d + m], a[d + m:2 * d + m]
+    g_plus, gy, g_minus = g[0:d], g[d:d + m], g[d + m:2 * d + m]
+    a_plus, ay, a_minus = a[0:d], a[d:d + m], a[d + m:2 * d + m]
     t = int(state[0])
     h = state[1]
     for r in range(samples.shape[0]):
         if t >= horizon:
             break
         i = samples[r]
-        s = _block_dot(gx, gy, gl, x, y, i, d, m)
+        plus = y[i, m - 1] > 0
+        u = g_plus if plus else g_minus
+        s = _block_dot(u, gy, x, y, i, d, m)
         if with_bias:
             s += g[2 * d + 1]
             target = 1.0 if lengths[i] == 1 else -1.0
@@ -120,7 +120,7 @@ def _context_block(g, a, x, y, lengths, samples, state, lam, horizon, m, with_bi
         c = _coefficient(s, target, t, lam)
         if c != 0.0:
             ch = c * h
-            _block_axpy(gx, gy, gl, ax, ay, al, x, y, i, d, m, c, ch)
+            _block_axpy(u, gy, a_plus if plus else a_minus, ay, x, y, i, d, m, c, ch)
             if with_bias:
                 g[2 * d + 1] += c
                 a[2 * d + 1] += ch

@@ -9,8 +9,10 @@ Parameters live in one flat float64 vector ``theta`` with an offsets table
 * block l, chain position l = 2..d: ``w_l`` over
   ``phi_l = [x, y_1..y_{l-1}, y_{l-1} * x]`` (2d + l - 1 entries).
 
-Features are never materialised: a dot product with ``phi_l`` is a dot with ``x``,
-one with the prefix, and the last token times a second dot with ``x``.
+Features are never materialised. The kernels take the parameters in their "u-form"
+(:func:`u_form`): in every context block the two x parts ``w_x`` (over x) and
+``w_l`` (over last * x) are replaced by ``u+ = w_x + w_l`` and ``u- = w_x - w_l``, so
+``<w, phi> = <u_s, x> + <w_y, y_<l>`` with s the last token: one pass over x, not two.
 
 Token convention: a logit ``s`` gives ``P(+1) = sigma(s / tau)``; at position 2a the
 token +1 means EOS. Greedy decoding takes +1 when ``s >= 0`` (ties go to +1, hence
@@ -42,18 +44,29 @@ def _x_dot(v, o, d, xf):
 
 @njit(cache=True, inline="always", fastmath=FAST)
 def _ctx_dot(v, o, d, m, xf, yf):
-    """<v[o:o + 2d + m], [x, y_1..y_m, y_m * x]> for a context with m output tokens."""
-    vx = v[o:o + d]
+    """<w, [x, y_1..y_m, y_m * x]> from the u-form block ``v[o:o + 2d + m]``."""
     vy = v[o + d:o + d + m]
-    vl = v[o + d + m:o + 2 * d + m]
+    u = v[o:o + d] if yf[m - 1] > 0 else v[o + d + m:o + 2 * d + m]
     s = 0.0
-    t = 0.0
     for j in range(d):
-        s += vx[j] * xf[j]
-        t += vl[j] * xf[j]
+        s += u[j] * xf[j]
     for k in range(m):
         s += vy[k] * yf[k]
-    return s + yf[m - 1] * t
+    return s
+
+
+def u_form(theta, offsets):
+    """The kernels' layout of ``theta``: each context block's x parts as ``w_x +- w_l``."""
+    out = np.array(theta, dtype=np.float64, copy=True)
+    d = int(offsets[1])
+    for k in range(1, len(offsets) - 1):
+        o = int(offsets[k])
+        m = 1 if k == 1 else k - 1
+        w_x = theta[o:o + d]
+        w_l = theta[o + d + m:o + 2 * d + m]
+        out[o:o + d] = w_x + w_l
+        out[o + d + m:o + 2 * d + m] = w_x - w_l
+    return out
 
 
 @njit(cache=True, inline="always")
