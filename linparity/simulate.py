@@ -131,11 +131,11 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
     d, p = cfg.d, cfg.p_long
     x_eval = eval_prompts(d, cfg.eval_prompts, cfg.seed)
     n_pre = cfg.pretrain_samples if cfg.pretrain_samples is not None else default_pretrain_samples(p, cfg.long_target)
-    lambdas = cfg.lambdas(n_pre, int(round(p * n_pre)))
+    pre_lambdas = cfg.lambdas(n_pre, int(round(p * n_pre)))
 
     start = time.perf_counter()
     with Progress("pre-training", n_pre, enabled=show_progress) as bar:
-        state = pretrain(d, p, n_pre, seed=cfg.seed, lambdas=lambdas, progress=bar)
+        state = pretrain(d, p, n_pre, seed=cfg.seed, lambdas=pre_lambdas, progress=bar)
     model = state.model()
     metrics = evaluate(model, x_eval)
     pre = {"samples": n_pre, "long_samples": state.long_samples, **metrics,
@@ -179,8 +179,8 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
     config = dataclasses.asdict(cfg)
     config["lambda"] = config.pop("lambda_")
     config.update(pretrain_samples_used=n_pre, pretrain_lambdas={
-        "1": float(lambdas[0]), "2a": float(lambdas[1]),
-        "chain_min": float(lambdas[2:].min()), "chain_max": float(lambdas[2:].max())})
+        "1": float(pre_lambdas[0]), "2a": float(pre_lambdas[1]),
+        "chain_min": float(pre_lambdas[2:].min()), "chain_max": float(pre_lambdas[2:].max())})
     return {"config": config, "pretrain": pre, "rl": records, "predicted": predicted,
             "wall_seconds": time.perf_counter() - wall}
 
