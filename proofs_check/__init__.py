@@ -8,13 +8,13 @@ population loss over all ``2^d`` prompts with scipy.  Status per claim:
 
 * ``verified``: the derivation and the numeric cross-checks agree with THEORY.md;
 * ``discrepancy``: the published form disagrees with the derivation (both are
-  shown in the detail, with a ``simulator_support`` placeholder that the empirical
-  tests fill in);
+  shown in the detail, with a ``simulator_support`` verdict: which form Algorithm 3,
+  run by the simulator, obeys);
 * ``unproved``: a step could not be established (the detail says which);
 * ``crashed``: the check raised (reported, the others still run).
 
-The checks use :mod:`linparity.theory` for the expressions under test and never
-the simulator.
+The checks use :mod:`linparity.theory` for the expressions under test; only the
+``simulator_support`` of a discrepancy runs the simulator (``linparity.ntp``).
 """
 
 from ._core import CLAIMS, STATUSES, Claim, Evidence, claim, run_claim

@@ -32,11 +32,15 @@ class Evidence:
             self.lines.append(f"FAILED: {text}")
         return bool(condition)
 
-    def differs(self, published, derived, evidence):
-        """Record that the published form disagrees with the derivation."""
+    def differs(self, published, derived, evidence, simulator=None):
+        """Record that the published form disagrees with the derivation.
+
+        ``simulator`` says which form the simulator (Algorithm 3 as implemented in
+        ``linparity.ntp``) supports, with its numbers.
+        """
+        support = f"simulator_support: {simulator}" if simulator else SIMULATOR_PENDING
         self.discrepancies.append(
-            f"published: {published} | derived: {derived} | evidence: {evidence} | "
-            f"{SIMULATOR_PENDING}")
+            f"published: {published} | derived: {derived} | evidence: {evidence} | {support}")
 
     def status(self):
         if self.failures:
