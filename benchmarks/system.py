@@ -1,0 +1,127 @@
+"""Whole-run and machine-level benchmarks: the headline command, the roofline, scaling.
+
+* ``headline``: ``python -m linparity.simulate --d 64 --p-long 0.01`` in a fresh
+  process, with a cold numba cache (compilation included) and warm.
+* ``roofline``: the NTP kernel's achieved GFLOP/s, from the operation count below,
+  against numpy's float64 matmul measured in the same run.
+* ``scaling``: cost per long sample against d (fitted exponent), and 1 versus 2
+  threads for the parallel kernels.
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numba
+import numpy as np
+
+from linparity import ntp, task
+from linparity.model import LinearAR, position_offsets
+
+from ._common import ROOT, best_time, record
+
+HEADLINE = ["--d", "64", "--p-long", "0.01"]
+
+
+def ntp_flops_per_long_sample(d):
+    """Useful flops of one long-sample update in the kernel's u-form (_kernels/_ntp.py).
+
+    A block over m output tokens reads d + m weights once for the logit (2 flops each)
+    and updates two running sums over the same d + m coordinates (4 flops each);
+    position 1 has m = 0 and 2a adds its bias. Exponentials and divisions are not
+    counted.
+    """
+    blocks = [d, d + 1] + [d + l - 1 for l in range(2, d + 1)]
+    return 6 * sum(blocks) + 6
+
+
+def headline(quick):
+    def run_once():
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "r.json")
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "linparity.simulate", *HEADLINE, "--quiet", "--json", out],
+                           check=True, cwd=ROOT)
+            wall = time.perf_counter() - start
+            return wall, json.load(open(out))["wall_seconds"]
+
+    results = []
+    if not quick:
+        for path in glob.glob(os.path.join(ROOT, "linparity", "**", "*.nb[ic]"), recursive=True):
+            os.unlink(path)
+        wall, inner = run_once()
+        results.append(record("headline", "linparity", 64, numba.config.NUMBA_NUM_THREADS, 1 / wall, "runs/s",
+                              cache="cold", seconds=wall, run_seconds=inner))
+    runs = [run_once() for _ in range(1 if quick else 3)]
+    wall, inner = min(runs)
+    results.append(record("headline", "linparity", 64, numba.config.NUMBA_NUM_THREADS, 1 / wall, "runs/s",
+                          cache="warm", seconds=wall, run_seconds=inner,
+                          all_seconds=[r[0] for r in runs]))
+    return results
+
+
+def matmul_gflops(n=2048):
+    a = np.random.default_rng(0).random((n, n))
+    seconds = best_time(lambda: a @ a, repeat=3)
+    return 2 * n**3 / seconds / 1e9
+
+
+def _long_batch(d, n):
+    return task.draw_demonstrations(n, d, 1.0, key=task.stream_key(3, d))
+
+
+def _ntp_seconds(d, batch):
+    lam = ntp.default_lambdas(d, len(batch.lengths), len(batch.lengths))
+    return best_time(lambda: ntp.Algorithm3(d, lam).partial_fit(*batch, check=False), repeat=3)
+
+
+def roofline(quick):
+    d = 64
+    n = 5_000 if quick else 40_000
+    batch = _long_batch(d, n)
+    seconds = _ntp_seconds(d, batch)
+    kernel = ntp_flops_per_long_sample(d) * n / seconds / 1e9
+    matmul = matmul_gflops(1024 if quick else 2048)
+    return [record("roofline", "linparity", d, numba.config.NUMBA_NUM_THREADS, kernel, "GFLOP/s",
+                   matmul_gflops=matmul, fraction_of_matmul=kernel / matmul,
+                   flops_per_long_sample=ntp_flops_per_long_sample(d))]
+
+
+def scaling(quick):
+    results = []
+    dims = (16, 32, 64, 128) if quick else (16, 32, 64, 128, 256)
+    costs = []
+    for d in dims:
+        n = int(max(500, 4e6 / d**2 / (8 if quick else 1)))
+        seconds = _ntp_seconds(d, _long_batch(d, n))
+        costs.append(seconds / n)
+        results.append(record("scaling", "linparity", d, numba.config.NUMBA_NUM_THREADS, n / seconds,
+                              "long samples/s", microseconds_per_long_sample=1e6 * seconds / n))
+    slope = np.polyfit(np.log(dims), np.log(costs), 1)[0]
+    results.append(record("scaling", "linparity", None, numba.config.NUMBA_NUM_THREADS, slope,
+                          "exponent", what="cost per long sample ~ d^exponent (least squares, log-log)"))
+    d = 64
+    batch = _long_batch(d, 5_000 if quick else 20_000)
+    rng = np.random.default_rng(0)
+    model = LinearAR(d, rng.normal(scale=0.3, size=int(position_offsets(d)[-1])))
+    x = task.draw_prompts(5_000 if quick else 20_000, d, key=5)
+    kernels = {"ntp_steps": lambda: _ntp_seconds(d, batch),
+               "generate": lambda: best_time(lambda: model.generate(x, key=1), repeat=3),
+               "response_stats": lambda: best_time(lambda: model.response_stats(x), repeat=3)}
+    available = numba.config.NUMBA_NUM_THREADS
+    for name, measure in kernels.items():
+        seconds = {}
+        for threads in sorted({1, min(2, available)}):
+            numba.set_num_threads(threads)
+            try:
+                seconds[threads] = measure()
+            finally:
+                numba.set_num_threads(available)
+        for threads, s in seconds.items():
+            results.append(record("scaling", "linparity", d, threads, 1 / s, "calls/s", kernel=name,
+                                  speedup_vs_1_thread=seconds[1] / s))
+    return results

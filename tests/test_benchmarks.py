@@ -1,0 +1,39 @@
+"""The benchmark baselines do the same work as linparity (no timing is asserted)."""
+
+import numpy as np
+
+from benchmarks import ntp_sgd, sampling, system
+from benchmarks._common import reference
+from linparity import ntp, task
+
+
+def test_numpy_baseline_computes_the_same_metrics_as_the_kernels():
+    d = 8
+    rng = np.random.default_rng(0)
+    model = sampling._model(d, rng)
+    x = task.draw_prompts(400, d, key=3)
+    _, p_long, p_short = sampling.sample_and_score(np, reference().split(model.theta, d), x.astype(float),
+                                                   rng.random((400, d + 1)))
+    stats = model.response_stats(x)
+    np.testing.assert_allclose(p_long, stats[:, 0], rtol=1e-10)
+    np.testing.assert_allclose(p_short, stats[:, 1], rtol=1e-10)
+
+
+def test_torch_baseline_runs_algorithm3():
+    import pytest
+    torch = pytest.importorskip("torch")
+    d = 3
+    batch = task.draw_demonstrations(30, d, 0.5, key=4)
+    lam = np.full(d + 1, 0.1)
+    avg = ntp_sgd.torch_algorithm3(d, lam, *batch)
+    want = ntp.Algorithm3(d, lam).partial_fit(*batch).model().theta
+    np.testing.assert_allclose(torch.cat(avg).numpy(), want, rtol=1e-8, atol=1e-10)
+
+
+def test_benchmark_records_have_the_documented_fields():
+    results = ntp_sgd.run((8,), quick=True)
+    assert {r["impl"] for r in results} >= {"linparity", "numpy"}
+    for r in results:
+        assert {"benchmark", "impl", "d", "threads", "throughput", "unit"} <= set(r)
+        assert r["throughput"] > 0
+    assert system.ntp_flops_per_long_sample(2) == 6 * (2 + 3 + 3) + 6
