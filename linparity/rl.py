@@ -1,10 +1,18 @@
-"""Post-training by reinforcement learning: STaR, Algorithm 1 (THEORY.md section 4).
+"""Post-training by reinforcement learning (THEORY.md section 4): STaR, REINFORCE, GRPO.
 
 A STaR round draws prompts, samples one response each from the current model,
 keeps the pairs with reward 1 and runs next-token prediction (Algorithm 3) on the
 kept set. ``fresh`` re-solves that problem from zero weights (the analysed
 variant); ``warm`` continues the previous round's SGD state (counters, step sizes
 and running sums carry over; the averaged output covers this round's steps only).
+
+The policy-gradient methods (:class:`PolicyGradient`) ascend
+``E[A * grad log pi(y | x)]`` directly on the model's weights: REINFORCE with one
+response per prompt and ``A = r - b`` (``b`` the batch mean reward, or 0), GRPO with
+groups of G responses per prompt and ``A = (r - mean_group) / (std_group + eps)``.
+``grad log pi`` is exact (``_kernels/_pg.py``). With a sampling temperature ``tau``
+the gradient is that of the sampling policy ``pi_tau`` (``P(+1) = sigma(s / tau)``),
+so the update stays on-policy; at ``tau = 1`` it is the model's own.
 """
 
 import numpy as np
@@ -14,9 +22,22 @@ from .model import LinearAR
 from .ntp import Algorithm3
 from .task import (REWARDS, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES, STREAM_SHUFFLE, Batch,
                    draw_prompts, stream_key)
-from ._kernels._rollout import _compact_rows, _rollout
+from ._kernels._pg import _pg_gradient
+from ._kernels._rollout import _compact_rows, _group_rollout, _rollout
+from .task import reward as task_reward
 
 STAR_MODES = ("fresh", "warm")
+PG_ALGORITHMS = ("reinforce", "grpo")
+BASELINES = ("mean", "none")
+
+# Random streams of the policy-gradient steps (task.py numbers 0-4); step n of a run
+# draws its prompts from (seed, STREAM_PG_PROMPTS, n) and its responses from
+# (seed, STREAM_PG_SAMPLES, n).
+STREAM_PG_PROMPTS = 5
+STREAM_PG_SAMPLES = 6
+
+#: Prompts per gradient buffer of the PG kernel (fixed, so results do not depend on threads).
+PG_CHUNK = 128
 
 
 def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="cot",
@@ -35,7 +56,8 @@ def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="
         ``concatenate=False``, one Batch per chunk (no copy of the whole set).
     counts : dict
         ``samples`` (prompts drawn), ``kept``, ``kept_long`` and ``sampled_long``
-        (responses that went on after ``y_1``, right or wrong).
+        (responses that went on after ``y_1``, right or wrong); under ``r_e2e`` also
+        ``kept_long_wrong``, the kept long responses that are not the correct chain.
     """
     parts = []
 
@@ -117,6 +139,8 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
     x, y = np.empty((size, model.d), np.int8), np.empty((size, model.d), np.int8)
     lengths, rewarded = np.empty(size, np.int64), np.empty(size, np.bool_)
     counts = {"samples": n_prompts, "kept": 0, "kept_long": 0, "sampled_long": 0}
+    if reward == "e2e":
+        counts["kept_long_wrong"] = 0
     params = model.kernel_params()
     for start in range(0, n_prompts, chunk):
         n = min(chunk, n_prompts - start)
@@ -126,9 +150,17 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
         counts["kept"] += kept
         counts["kept_long"] += kept_long
         counts["sampled_long"] += int(np.count_nonzero(lengths[:n] != 1))
+        if reward == "e2e":
+            counts["kept_long_wrong"] += _count_wrong_long(x[:n], y[:n], lengths[:n], rewarded[:n])
         if progress is not None:
             progress(start + n, n_prompts)
     return counts
+
+
+def _count_wrong_long(x, y, lengths, rewarded):
+    """Rewarded long responses that are not the correct chain (possible under r_e2e only)."""
+    correct = task_reward("cot", x, y, lengths, check=False)
+    return int(np.count_nonzero(rewarded & (lengths != 1) & ~correct))
 
 
 def _compact(x, y, lengths, keep):
@@ -176,3 +208,205 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
         for _ in range(epochs - 1):
             state.partial_fit(*whole, rng.permutation(len(whole.lengths)), check=False)
     return state
+
+
+# --------------------------------------------------------------------------- policy gradient
+
+def _x_part_indices(offsets):
+    """Indices of the two x parts (over x, and over last * x) of every context block."""
+    d = int(offsets[1])
+    plus, minus = [], []
+    for k in range(1, len(offsets) - 1):
+        m = 1 if k == 1 else k - 1
+        o = int(offsets[k])
+        plus.append(np.arange(o, o + d))
+        minus.append(np.arange(o + d + m, o + 2 * d + m))
+    return np.concatenate(plus), np.concatenate(minus)
+
+
+def _u_grad_to_theta(g_u, plus, minus):
+    """A gradient over the u-form parameters as a gradient over theta (chain rule:
+    ``u+- = w_x +- w_l`` gives ``g_wx = g_u+ + g_u-`` and ``g_wl = g_u+ - g_u-``), in place."""
+    gp, gm = g_u[plus], g_u[minus]
+    g_u[plus] = gp + gm
+    g_u[minus] = gp - gm
+    return g_u
+
+
+def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
+    """``sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i)``, exact, in theta's layout.
+
+    THEORY.md section 4: for a token with target ``t`` and logit ``s`` the term is
+    ``(t / tau) sigma(-t s / tau)`` times the position's features, summed over the
+    positions that produced the response (1, 2a and, for a long response, 2..d).
+
+    Parameters
+    ----------
+    model : LinearAR
+    x, y, lengths
+        Prompts and responses in :mod:`linparity.task`'s encoding.
+    weights : array_like, shape (n,)
+        Per-response weight (an advantage); zero rows cost nothing.
+    temperature : float > 0
+        Differentiate ``pi_tau`` (``P(+1) = sigma(s / tau)``).
+
+    Returns
+    -------
+    ndarray, shape (len(theta),)
+    """
+    x = _validate.check_prompts(x, model.d)
+    y, lengths = _validate.check_responses(y, lengths, x.shape[0], model.d)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    if weights.shape != (x.shape[0],) or not np.all(np.isfinite(weights)):
+        raise ValueError(f"weights must be {x.shape[0]} finite numbers")
+    inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
+    return _gradient(model.kernel_params(), model.offsets, x, y, lengths, weights, inv_tau,
+                     *_x_part_indices(model.offsets))
+
+
+def _gradient(params, offsets, x, y, lengths, weights, inv_tau, plus, minus, buffers=None, out=None):
+    n = x.shape[0]
+    n_chunks = max(1, -(-n // PG_CHUNK))
+    if buffers is None or buffers.shape[0] < n_chunks:
+        buffers = np.empty((n_chunks, params.shape[0]))
+    if out is None:
+        out = np.empty(params.shape[0])
+    _pg_gradient(params, offsets, x, y, lengths, weights, inv_tau, PG_CHUNK, buffers, out)
+    return _u_grad_to_theta(out, plus, minus)
+
+
+def reinforce_advantages(rewards, baseline="mean"):
+    """REINFORCE advantages ``r - b``: ``b`` is the batch mean reward (``"mean"``) or 0 (``"none"``)."""
+    if baseline not in BASELINES:
+        raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
+    r = np.asarray(rewards, dtype=np.float64)
+    return r - r.mean() if baseline == "mean" and r.size else r.copy()
+
+
+def grpo_advantages(rewards, group_size, eps=1e-6):
+    """GRPO advantages ``(r_i - mean_group) / (std_group + eps)``.
+
+    ``rewards`` holds consecutive groups of ``group_size`` responses to one prompt;
+    ``std`` is the population standard deviation. A group whose rewards are all equal
+    gets advantage exactly 0 (it contributes nothing).
+    """
+    group_size = _validate.check_count(group_size, "group_size", 1)
+    r = np.asarray(rewards, dtype=np.float64)
+    if r.size % group_size:
+        raise ValueError(f"{r.size} rewards do not split into groups of {group_size}")
+    groups = r.reshape(-1, group_size)
+    centred = groups - groups.mean(axis=1, keepdims=True)
+    std = np.sqrt(np.mean(centred ** 2, axis=1, keepdims=True))
+    return (centred / (std + eps)).ravel()
+
+
+class PolicyGradient:
+    """On-policy REINFORCE or GRPO on a :class:`LinearAR` (THEORY.md section 4).
+
+    Every :meth:`step` draws ``batch_size`` fresh prompts (step n uses its own
+    streams of ``seed``), samples ``group_size`` responses to each at temperature
+    ``tau`` (REINFORCE: one), scores them with ``r_<reward>``, and moves
+
+        theta <- theta + lr * (mean_i A_i grad ln pi_tau(y_i | x_i) - anchor * (theta - theta_0)),
+
+    the mean over all responses of the step, ``theta_0`` the starting (pre-trained)
+    weights. ``anchor = 0`` (the default) is plain policy gradient; a positive value
+    is an L2 pull towards the pre-trained model, a KL-like leash.
+
+    Parameters
+    ----------
+    model : LinearAR
+        Starting policy (copied; :attr:`model` is the one being trained).
+    algorithm : {"reinforce", "grpo"}
+    seed : int
+    lr : float > 0
+    batch_size : int >= 1
+        Prompts per step.
+    group_size : int >= 1
+        Responses per prompt (GRPO); REINFORCE requires 1.
+    reward : {"cot", "e2e"}
+    temperature : float > 0
+    baseline : {"mean", "none"}
+        REINFORCE's baseline (ignored by GRPO).
+    anchor : float >= 0
+    eps : float > 0
+        GRPO's ``eps`` in the advantage denominator.
+    """
+
+    def __init__(self, model: LinearAR, algorithm, *, seed, lr, batch_size, group_size=1,
+                 reward="cot", temperature=1.0, baseline="mean", anchor=0.0, eps=1e-6):
+        if algorithm not in PG_ALGORITHMS:
+            raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(PG_ALGORITHMS)}")
+        if reward not in REWARDS:
+            raise ValueError(f"unknown reward {reward!r}; choose one of {', '.join(REWARDS)}")
+        if baseline not in BASELINES:
+            raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
+        self.algorithm, self.reward, self.baseline = algorithm, reward, baseline
+        self.seed = _validate.check_count(seed, "seed")
+        self.lr = _validate.check_positive(lr, "lr")
+        self.batch_size = _validate.check_count(batch_size, "batch_size", 1)
+        self.group_size = _validate.check_count(group_size, "group_size", 1)
+        if algorithm == "reinforce" and self.group_size != 1:
+            raise ValueError("REINFORCE samples one response per prompt: group_size must be 1")
+        self.temperature = _validate.check_positive(temperature, "temperature")
+        anchor = float(anchor)
+        if not (np.isfinite(anchor) and anchor >= 0):
+            raise ValueError(f"anchor must be a finite number >= 0, got {anchor}")
+        self.anchor = anchor
+        self.eps = _validate.check_positive(eps, "eps")
+        self.model = model.copy()
+        self.theta_0 = model.theta.copy()
+        self.steps = 0
+        n, d = self.batch_size * self.group_size, model.d
+        self._x, self._y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
+        self._lengths, self._rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
+        self._plus, self._minus = _x_part_indices(model.offsets)
+        self._buffers = np.empty((max(1, -(-n // PG_CHUNK)), int(model.offsets[-1])))
+        self._grad = np.empty(int(model.offsets[-1]))
+
+    @property
+    def responses_per_step(self):
+        return self.batch_size * self.group_size
+
+    def advantages(self, rewards):
+        """The step's advantages from its rewards (see the class docstring)."""
+        if self.algorithm == "grpo":
+            return grpo_advantages(rewards, self.group_size, self.eps)
+        return reinforce_advantages(rewards, self.baseline)
+
+    def rollout(self, step_index):
+        """Prompts, responses and rewards of step ``step_index`` (1-based) under the current model."""
+        key_x = np.uint64(stream_key(self.seed, STREAM_PG_PROMPTS, step_index))
+        key_y = np.uint64(stream_key(self.seed, STREAM_PG_SAMPLES, step_index))
+        _group_rollout(self.model.kernel_params(), self.model.offsets, key_x, key_y, 0, self.group_size,
+                       1.0 / self.temperature, REWARDS[self.reward], self._x, self._y, self._lengths,
+                       self._rewarded)
+        return self._x, self._y, self._lengths, self._rewarded
+
+    def step(self):
+        """One policy-gradient step; returns its counts.
+
+        Returns
+        -------
+        dict
+            ``samples`` (responses drawn), ``prompts``, ``kept`` (responses with
+            reward 1), ``kept_long`` (of those, long ones), ``sampled_long``, and
+            under ``r_e2e`` ``kept_long_wrong`` (rewarded long responses that are not
+            the correct chain).
+        """
+        self.steps += 1
+        x, y, lengths, rewarded = self.rollout(self.steps)
+        adv = self.advantages(rewarded)
+        model = self.model
+        grad = _gradient(model.kernel_params(), model.offsets, x, y, lengths, adv, 1.0 / self.temperature,
+                         self._plus, self._minus, self._buffers, self._grad)
+        grad /= len(adv)
+        if self.anchor > 0:
+            grad -= self.anchor * (model.theta - self.theta_0)
+        model.theta += self.lr * grad
+        counts = {"samples": len(adv), "prompts": self.batch_size, "kept": int(np.count_nonzero(rewarded)),
+                  "kept_long": int(np.count_nonzero(rewarded & (lengths != 1))),
+                  "sampled_long": int(np.count_nonzero(lengths != 1))}
+        if self.reward == "e2e":
+            counts["kept_long_wrong"] = _count_wrong_long(x, y, lengths, rewarded)
+        return counts

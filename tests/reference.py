@@ -183,3 +183,47 @@ def reward_cot(x, y, lengths):
 def reward_e2e(x, y, lengths):
     """1 iff the last value token equals the parity."""
     return np.array([yi[n - 1] == np.prod(xi.astype(int)) for xi, yi, n in zip(x, y, lengths)])
+
+
+# --------------------------------------------------------------------------- policy gradient twins
+
+def pg_gradient(theta, d, x, y, lengths, weights, temperature=1.0):
+    """sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i), with the features phi built explicitly.
+
+    A token with target t and logit s contributes (t / tau) sigma(-t s / tau) phi to its
+    position's block (2a: phi with a trailing 1 for the bias); blocks in theta's layout.
+    """
+    blocks = split(theta, d)
+    grads = [np.zeros_like(b) for b in blocks]
+    for xi, yi, n, w in zip(x, y, lengths, weights):
+        prefix = list(yi[:n])
+
+        def add(k, phi, s, t):
+            grads[k] += w * (t / temperature) * sigmoid(-t * s / temperature) * phi
+
+        add(0, features(xi, []), logit(blocks, xi, [], 1), prefix[0])
+        add(1, np.append(features(xi, prefix[:1]), 1.0), logit(blocks, xi, prefix, "2a"), 1 if n == 1 else -1)
+        if n == d:
+            for l in range(2, d + 1):
+                add(l, features(xi, prefix[:l - 1]), logit(blocks, xi, prefix, l), prefix[l - 1])
+    return np.concatenate(grads)
+
+
+def group_rollout(theta, d, key_x, key_y, start, group, n, temperature, end_to_end):
+    """Rows start..start+n-1: prompt (start + r) // group, response r of the kernel's numbering."""
+    prompts = [prompt(key_x, ((start + r) // group) * ((d + 63) // 64), d) for r in range(n)]
+    x = np.array(prompts, dtype=np.int8).reshape(n, d)
+    y, lengths = decode(theta, d, x, temperature, key=key_y, start=start)
+    rewards = (reward_e2e if end_to_end else reward_cot)(x, y, lengths)
+    return x, y, lengths, rewards
+
+
+def grpo_advantages(rewards, group_size, eps):
+    """(r_i - mean) / (std + eps) group by group, with explicit loops."""
+    out = []
+    for g in range(0, len(rewards), group_size):
+        group = [float(r) for r in rewards[g:g + group_size]]
+        mean = sum(group) / len(group)
+        std = (sum((r - mean) ** 2 for r in group) / len(group)) ** 0.5
+        out += [(r - mean) / (std + eps) for r in group]
+    return np.array(out)

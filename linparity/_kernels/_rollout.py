@@ -35,3 +35,25 @@ def _compact_rows(x, y, lengths, keep, x_out, y_out, len_out):
                 y_out[r, j] = y[i, j]
             len_out[r] = lengths[i]
             r += 1
+
+
+@njit(cache=True, parallel=True, fastmath=FAST)
+def _group_rollout(theta, offsets, key_x, key_y, start, group, inv_tau, end_to_end,
+                   x_out, y_out, len_out, reward_out):
+    """Rollouts in groups of ``group`` responses to the same prompt (GRPO; REINFORCE is
+    ``group == 1``, where this equals :func:`_rollout`).
+
+    Row r is response ``start + r`` of stream ``key_y`` and answers prompt
+    ``(start + r) // group`` of stream ``key_x`` (``start`` a multiple of ``group``).
+    Each row redraws its prompt from the counter-based stream: rows are independent,
+    so the loop over them is parallel and the result does not depend on threads.
+    """
+    n, d = x_out.shape
+    stride = (d + 63) // 64
+    for i in prange(n):
+        xr = x_out[i]
+        yr = y_out[i]
+        _fill_prompt(key_x, ((start + i) // group) * stride, xr)
+        length = _respond(theta, offsets, xr, yr, inv_tau, False, key_y, (start + i) * (d + 1))
+        len_out[i] = length
+        reward_out[i] = _reward_row(xr, yr, length, end_to_end)

@@ -1,0 +1,111 @@
+"""Policy-gradient kernel: weighted sums of ``grad log pi(y | x)`` (THEORY.md sections 2 and 4).
+
+For a token with target ``t`` (+-1; at 2a +1 is EOS) and logit ``s``, sampled at
+temperature ``tau`` (``P(t) = sigma(t s / tau)``),
+
+    d/dw ln sigma(t <w, phi> / tau) = (t / tau) * sigma(-t s / tau) * phi,
+
+and ``grad log pi(y | x)`` is the sum of these terms over the positions that
+produced ``y``: 1, 2a, and the chain positions 2..d when the response went on.
+
+Parameters are read in the u-form of ``_policy.py`` (a context block's x parts as
+``u+- = w_x +- w_l``) and the gradient is accumulated in the same form: a token
+whose context ends in ``last`` only touches ``u_last``. The caller converts it to
+theta's layout (``g_wx = g_u+ + g_u-``, ``g_wl = g_u+ - g_u-``).
+
+Determinism: the prompts are cut into fixed chunks of ``chunk`` rows (the cut
+depends on n only, never on the thread count); a chunk's gradient goes to its own
+buffer row, and the rows are summed in chunk order, coordinate by coordinate. The
+result is bit-identical for any ``NUMBA_NUM_THREADS``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ._logistic import _sigmoid
+from ._policy import FAST
+
+
+@njit(cache=True, inline="always", fastmath=FAST)
+def _grad_position1(v, g, x, y, weight, lo, hi, inv_tau):
+    d = x.shape[1]
+    for i in range(lo, hi):
+        a = weight[i]
+        if a == 0.0:
+            continue
+        s = 0.0
+        for j in range(d):
+            s += v[j] * x[i, j]
+        t = 1.0 if y[i, 0] > 0 else -1.0
+        coef = a * t * inv_tau * _sigmoid(-t * s * inv_tau)
+        for j in range(d):
+            g[j] += coef * x[i, j]
+
+
+@njit(cache=True, inline="always", fastmath=FAST)
+def _grad_context(v, g, x, y, lengths, weight, lo, hi, inv_tau, m, is_2a):
+    """Block over the context ``[x, y_1..y_m, y_m * x]`` (2a: m = 1 with the bias last)."""
+    d = x.shape[1]
+    v_plus, vy, v_minus = v[0:d], v[d:d + m], v[d + m:2 * d + m]
+    g_plus, gy, g_minus = g[0:d], g[d:d + m], g[d + m:2 * d + m]
+    for i in range(lo, hi):
+        a = weight[i]
+        if a == 0.0:
+            continue
+        if is_2a:
+            t = 1.0 if lengths[i] == 1 else -1.0
+        else:
+            if lengths[i] == 1:
+                continue
+            t = 1.0 if y[i, m] > 0 else -1.0
+        plus = y[i, m - 1] > 0
+        u = v_plus if plus else v_minus
+        s = 0.0
+        for j in range(d):
+            s += u[j] * x[i, j]
+        for k in range(m):
+            s += vy[k] * y[i, k]
+        if is_2a:
+            s += v[2 * d + 1]
+        coef = a * t * inv_tau * _sigmoid(-t * s * inv_tau)
+        gu = g_plus if plus else g_minus
+        for j in range(d):
+            gu[j] += coef * x[i, j]
+        for k in range(m):
+            gy[k] += coef * y[i, k]
+        if is_2a:
+            g[2 * d + 1] += coef
+
+
+@njit(cache=True, parallel=True, fastmath=FAST)
+def _pg_gradient(theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers, out):
+    """``out = sum_i weight[i] * grad log pi_tau(y_i | x_i)``, in the u-form layout.
+
+    ``theta`` is in u-form; ``buffers`` has one row per chunk of ``chunk`` prompts
+    (``ceil(n / chunk)`` rows of ``len(theta)``). Rows with ``weight == 0`` are skipped.
+    """
+    n, d = x.shape
+    n_chunks = (n + chunk - 1) // chunk
+    size = theta.shape[0]
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        g = buffers[c]
+        for j in range(size):
+            g[j] = 0.0
+        # Block by block inside the chunk: a block's weights stay in cache, and every
+        # coordinate still sums the chunk's samples in order.
+        for k in range(d + 1):
+            v = theta[offsets[k]:offsets[k + 1]]
+            gk = g[offsets[k]:offsets[k + 1]]
+            if k == 0:
+                _grad_position1(v, gk, x, y, weight, lo, hi, inv_tau)
+            elif k == 1:
+                _grad_context(v, gk, x, y, lengths, weight, lo, hi, inv_tau, 1, True)
+            else:
+                _grad_context(v, gk, x, y, lengths, weight, lo, hi, inv_tau, k - 1, False)
+    for j in prange(size):
+        total = 0.0
+        for c in range(n_chunks):
+            total += buffers[c, j]
+        out[j] = total
