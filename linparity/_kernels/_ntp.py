@@ -130,6 +130,45 @@ def _context_block(g, a, x, y, lengths, samples, state, lam, horizon, m, with_bi
     state[1] = h
 
 
+@njit(cache=True, fastmath=FAST)
+def _chain_pair(g1, a1, s1, lam1, hz1, m1, g2, a2, s2, lam2, hz2, m2, x, y):
+    """Two chain blocks over the same long samples in one loop.
+
+    Each step waits on its exponential and on the previous step's update; two
+    independent blocks in one loop give the processor two such chains to overlap.
+    Each block still sees its samples in order: the numbers are those of two
+    separate loops.
+    """
+    d = x.shape[1]
+    p1, y1, n1 = g1[0:d], g1[d:d + m1], g1[d + m1:2 * d + m1]
+    q1, z1, r1 = a1[0:d], a1[d:d + m1], a1[d + m1:2 * d + m1]
+    p2, y2, n2 = g2[0:d], g2[d:d + m2], g2[d + m2:2 * d + m2]
+    q2, z2, r2 = a2[0:d], a2[d:d + m2], a2[d + m2:2 * d + m2]
+    t1, h1, t2, h2 = int(s1[0]), s1[1], int(s2[0]), s2[1]
+    for i in range(x.shape[0]):
+        on1 = t1 < hz1
+        on2 = t2 < hz2
+        if not (on1 or on2):
+            break
+        plus1 = y[i, m1 - 1] > 0
+        plus2 = y[i, m2 - 1] > 0
+        u1 = p1 if plus1 else n1
+        u2 = p2 if plus2 else n2
+        c1 = _coefficient(_block_dot(u1, y1, x, y, i, d, m1), y[i, m1], t1, lam1) if on1 else 0.0
+        c2 = _coefficient(_block_dot(u2, y2, x, y, i, d, m2), y[i, m2], t2, lam2) if on2 else 0.0
+        if c1 != 0.0:
+            _block_axpy(u1, y1, q1 if plus1 else r1, z1, x, y, i, d, m1, c1, c1 * h1)
+        if c2 != 0.0:
+            _block_axpy(u2, y2, q2 if plus2 else r2, z2, x, y, i, d, m2, c2, c2 * h2)
+        if on1:
+            t1 += 1
+            h1 += 1.0 / t1
+        if on2:
+            t2 += 1
+            h2 += 1.0 / t2
+    s1[0], s1[1], s2[0], s2[1] = t1, h1, t2, h2
+
+
 @njit(cache=True, parallel=True)
 def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
                x, y, lengths, order, x_long, y_long):
@@ -145,25 +184,45 @@ def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
     (in parallel over blocks) with the samples inside: a block then stays in the L1
     cache for the whole batch and threads never synchronise within it, and every block still sees its samples in order,
     which gives the same numbers as a sample-by-sample loop, for any thread count.
-    Iteration ``it`` handles block 0 for it = 0, block 1 for the last it, and chain
-    block it + 1 otherwise: blocks 0 and 1 see every sample, and at the two ends of
-    the range a static split gives them to different threads.
+    Iteration 0 handles block 0, the last iteration block 1 (they see every sample;
+    at the two ends of the range a static split gives them to different threads),
+    and iteration ``it`` in between the chain blocks 2 it and 2 it + 1 together.
     """
     d = x.shape[1]
-    n_blocks = d + 1
-    for it in prange(n_blocks):
-        k = 0 if it == 0 else (1 if it == n_blocks - 1 else it + 1)
-        g = grad_sum[offsets[k]:offsets[k + 1]]
-        a = weighted_sum[offsets[k]:offsets[k + 1]]
-        state = np.empty(2)
-        state[0] = steps[k]
-        state[1] = harmonic[k]
-        if k == 0:
-            _position1(g, a, x, y, order, state, lam[k], horizon[k])
-        elif k == 1:
-            _context_block(g, a, x, y, lengths, order, state, lam[k], horizon[k], 1, True)
-        else:
+    n_pairs = d // 2  # chain blocks 2..d taken two at a time (the last alone if d - 1 is odd)
+    n_it = n_pairs + 2
+    for it in prange(n_it):
+        state = np.empty(4)
+        if it == 0 or it == n_it - 1:  # block 0 first, block 1 last
+            k = 0 if it == 0 else 1
+            g = grad_sum[offsets[k]:offsets[k + 1]]
+            a = weighted_sum[offsets[k]:offsets[k + 1]]
+            state[0] = steps[k]
+            state[1] = harmonic[k]
+            if k == 0:
+                _position1(g, a, x, y, order, state, lam[k], horizon[k])
+            else:
+                _context_block(g, a, x, y, lengths, order, state, lam[k], horizon[k], 1, True)
+            steps[k] = int(state[0])
+            harmonic[k] = state[1]
+            continue
+        k1 = 2 * it
+        k2 = min(k1 + 1, d)  # == k1 when the chain has an odd number of blocks
+        s1 = state[0:2]
+        s2 = state[2:4]
+        s1[0], s1[1] = steps[k1], harmonic[k1]
+        s2[0], s2[1] = steps[k2], harmonic[k2]
+        g1 = grad_sum[offsets[k1]:offsets[k1 + 1]]
+        a1 = weighted_sum[offsets[k1]:offsets[k1 + 1]]
+        if k2 == k1:
             long_rows = np.arange(x_long.shape[0])
-            _context_block(g, a, x_long, y_long, lengths, long_rows, state, lam[k], horizon[k], k - 1, False)
-        steps[k] = int(state[0])
-        harmonic[k] = state[1]
+            _context_block(g1, a1, x_long, y_long, lengths, long_rows, s1, lam[k1], horizon[k1], k1 - 1, False)
+        else:
+            g2 = grad_sum[offsets[k2]:offsets[k2 + 1]]
+            a2 = weighted_sum[offsets[k2]:offsets[k2 + 1]]
+            _chain_pair(g1, a1, s1, lam[k1], horizon[k1], k1 - 1, g2, a2, s2, lam[k2], horizon[k2], k2 - 1,
+                        x_long, y_long)
+            steps[k2] = int(s2[0])
+            harmonic[k2] = s2[1]
+        steps[k1] = int(s1[0])
+        harmonic[k1] = s1[1]
