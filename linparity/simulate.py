@@ -1,8 +1,9 @@
 """``python -m linparity.simulate``: one experiment end to end (THEORY.md sections 1-4).
 
 Pre-trains the linear autoregressive model with Algorithm 3 on D(p_long), then runs
-STaR rounds (Algorithm 1) until greedy decoding is accurate, evaluating exactly
-after every stage. The measured long fraction is printed beside the prediction
+STaR rounds (Algorithm 1), or REINFORCE / GRPO steps (``--rl reinforce|grpo``),
+until greedy decoding is accurate, evaluating exactly after every stage (every
+``--eval-every`` steps for the policy-gradient methods). The measured long fraction is printed beside the prediction
 ``p_n = 2^n p / (2^n p + 1 - p)`` of Theorem 2; the prediction comes from
 :mod:`linparity.theory` and is never fed back into training.
 
@@ -25,10 +26,16 @@ from . import _validate, theory
 from ._progress import Progress
 from .evaluate import eval_prompts, evaluate
 from .ntp import LONG_TARGET, default_lambdas, default_pretrain_samples, pretrain, position_lambdas
-from .rl import STAR_MODES, star_round
+from .rl import BASELINES, PG_ALGORITHMS, STAR_MODES, PolicyGradient, star_round
 from .task import REWARDS
 
-RL_ALGORITHMS = ("star", "none")
+RL_ALGORITHMS = ("star", "reinforce", "grpo", "none")
+#: Responses per policy-gradient step when --batch-size is automatic.
+PG_RESPONSES_PER_STEP = 1024
+#: Group size of GRPO when --group-size is automatic.
+GRPO_GROUP = 8
+#: Config fields that only policy-gradient runs record (STaR's JSON stays as it was).
+PG_FIELDS = ("rl_steps", "lr", "batch_size", "group_size", "baseline", "anchor", "eval_every")
 #: Bounds of the automatic STaR round budget (prompts per round).
 ROUND_MIN, ROUND_MAX = 50_000, 20_000_000
 
@@ -55,6 +62,13 @@ class SimulationConfig:
     reward: str = "cot"
     temperature: float = 1.0
     eval_prompts: int = 10_000
+    rl_steps: int = 500
+    lr: float = 1.0
+    batch_size: int | None = None
+    group_size: int | None = None
+    baseline: str = "mean"
+    anchor: float = 0.0
+    eval_every: int = 5
 
     def validate(self):
         """Check every field; raise ValueError naming the flag to fix."""
@@ -77,6 +91,30 @@ class SimulationConfig:
         _check_choice(self.rl, RL_ALGORITHMS, "--rl")
         _check_choice(self.star_mode, STAR_MODES, "--star-mode")
         _check_choice(self.reward, tuple(REWARDS), "--reward")
+        _check_choice(self.baseline, BASELINES, "--baseline")
+        self.rl_steps = _validate.check_count(self.rl_steps, "--rl-steps")
+        self.lr = _validate.check_positive(self.lr, "--lr")
+        self.eval_every = _validate.check_count(self.eval_every, "--eval-every", 1)
+        try:
+            self.anchor = float(self.anchor)
+        except (TypeError, ValueError):
+            raise ValueError(f"--anchor must be a number >= 0, got {self.anchor!r}") from None
+        if not (math.isfinite(self.anchor) and self.anchor >= 0):
+            raise ValueError(f"--anchor must be a finite number >= 0, got {self.anchor}")
+        if self.group_size is not None:
+            self.group_size = _validate.check_count(self.group_size, "--group-size", 1)
+            if self.rl == "reinforce" and self.group_size != 1:
+                raise ValueError("--group-size is GRPO's: REINFORCE samples one response per prompt")
+        if self.batch_size is not None:
+            self.batch_size = _validate.check_count(self.batch_size, "--batch-size", 1)
+        return self
+
+    def resolve_pg(self):
+        """Automatic group and batch sizes of a policy-gradient run (recorded in the JSON)."""
+        if self.group_size is None:
+            self.group_size = GRPO_GROUP if self.rl == "grpo" else 1
+        if self.batch_size is None:
+            self.batch_size = max(1, PG_RESPONSES_PER_STEP // self.group_size)
         return self
 
     def lambdas(self, n_samples, n_long):
@@ -145,6 +183,9 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
         on_record("pretrain", pre)
 
     records, total = [], n_pre
+    if cfg.rl in PG_ALGORITHMS:
+        cfg.resolve_pg()
+        records, total = _policy_gradient(cfg, model, metrics, x_eval, total, on_record, show_progress)
     max_rounds = cfg.rounds if cfg.rl == "star" else 0
     for n in range(1, max_rounds + 1):
         if cfg.target_accuracy is not None and metrics["greedy_accuracy"] >= cfg.target_accuracy:
@@ -178,11 +219,50 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
     }
     config = dataclasses.asdict(cfg)
     config["lambda"] = config.pop("lambda_")
+    if cfg.rl not in PG_ALGORITHMS:
+        for name in PG_FIELDS:
+            del config[name]
     config.update(pretrain_samples_used=n_pre, pretrain_lambdas={
         "1": float(pre_lambdas[0]), "2a": float(pre_lambdas[1]),
         "chain_min": float(pre_lambdas[2:].min()), "chain_max": float(pre_lambdas[2:].max())})
     return {"config": config, "pretrain": pre, "rl": records, "predicted": predicted,
             "wall_seconds": time.perf_counter() - wall}
+
+
+def _policy_gradient(cfg, model, metrics, x_eval, total, on_record, show_progress):
+    """REINFORCE or GRPO steps with an exact evaluation every ``eval_every`` steps.
+
+    Each record sums the counts of the steps since the previous one; ``round`` numbers
+    the evaluation points and ``step`` is the number of steps taken. Stops at the
+    first evaluation point where greedy accuracy reaches the target.
+    """
+    records = []
+    if cfg.target_accuracy is not None and metrics["greedy_accuracy"] >= cfg.target_accuracy:
+        return records, total
+    pg = PolicyGradient(model, cfg.rl, seed=cfg.seed, lr=cfg.lr, batch_size=cfg.batch_size,
+                        group_size=cfg.group_size, reward=cfg.reward, temperature=cfg.temperature,
+                        baseline=cfg.baseline, anchor=cfg.anchor)
+    counts, start = {}, time.perf_counter()
+    with Progress(cfg.rl, cfg.rl_steps, unit="steps", enabled=show_progress) as bar:
+        for step in range(1, cfg.rl_steps + 1):
+            for k, v in pg.step().items():
+                counts[k] = counts.get(k, 0) + v
+            bar(step)
+            if step % cfg.eval_every and step != cfg.rl_steps:
+                continue
+            metrics = evaluate(pg.model, x_eval)
+            total += counts["samples"]
+            prompts = counts.pop("prompts")
+            record = {"round": len(records) + 1, **counts, "cumulative_samples": total, **metrics,
+                      "predicted_p_long": None, "seconds": time.perf_counter() - start,
+                      "step": step, "prompts": prompts}
+            records.append(record)
+            if on_record:
+                on_record("rl", record)
+            counts, start = {}, time.perf_counter()
+            if cfg.target_accuracy is not None and metrics["greedy_accuracy"] >= cfg.target_accuracy:
+                break
+    return records, total
 
 
 # --------------------------------------------------------------------------- CLI
@@ -197,8 +277,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser():
     p = _Parser(prog="python -m linparity.simulate",
                 description="Pre-train the linear autoregressive parity model with next-token "
-                            "prediction (Algorithm 3), then post-train it with STaR, and compare the "
-                            "measured long fraction with Theorem 2's prediction.",
+                            "prediction (Algorithm 3), then post-train it with STaR, REINFORCE or GRPO, "
+                            "and compare the measured long fraction with Theorem 2's prediction (STaR).",
                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = p.add_argument_group("task")
     g.add_argument("--d", type=int, default=64, help="number of input bits (>= 2)")
@@ -216,9 +296,10 @@ def _parser():
     g.add_argument("--lambda-1", type=float, default=None, help="lambda of position 1 only")
     g.add_argument("--lambda-2a", type=float, default=None, help="lambda of the stop/go position 2a only")
     g.add_argument("--lambda-chain", type=float, default=None, help="lambda of every chain position")
-    g = p.add_argument_group("post-training (STaR, Algorithm 1)")
-    g.add_argument("--rl", default="star", help="post-training: " + " or ".join(RL_ALGORITHMS))
-    g.add_argument("--rounds", type=int, default=20, help="maximum number of RL rounds")
+    g = p.add_argument_group("post-training (STaR, Algorithm 1; REINFORCE; GRPO)")
+    g.add_argument("--rl", default="star", help="post-training: " + ", ".join(RL_ALGORITHMS)
+                   + " (none: pre-training only)")
+    g.add_argument("--rounds", type=int, default=20, help="maximum number of STaR rounds")
     g.add_argument("--target-accuracy", type=float, default=0.99,
                    help="stop once greedy accuracy reaches this")
     g.add_argument("--no-early-stop", action="store_true", help="run all --rounds rounds")
@@ -229,7 +310,22 @@ def _parser():
                         f"[{ROUND_MIN:,}, {ROUND_MAX:,}]")
     g.add_argument("--epochs", type=int, default=1, help="NTP passes over each round's kept set")
     g.add_argument("--reward", default="cot", help="cot (exact answer) or e2e (last token only)")
-    g.add_argument("--temperature", type=float, default=1.0, help="RL sampling temperature")
+    g.add_argument("--temperature", type=float, default=1.0,
+                   help="RL sampling temperature (REINFORCE/GRPO differentiate the sampling policy)")
+    g.add_argument("--rl-steps", type=int, default=500,
+                   help="maximum number of REINFORCE/GRPO steps")
+    g.add_argument("--lr", type=float, default=1.0,
+                   help="REINFORCE/GRPO step size on the mean of A * grad log pi over a step's responses")
+    g.add_argument("--batch-size", type=int, default=None,
+                   help=f"prompts per REINFORCE/GRPO step; default: {PG_RESPONSES_PER_STEP} responses "
+                        "per step (GRPO: divided by the group size)")
+    g.add_argument("--group-size", type=int, default=None,
+                   help=f"GRPO responses per prompt (default {GRPO_GROUP}); REINFORCE uses 1")
+    g.add_argument("--baseline", default="mean", help="REINFORCE baseline: mean (batch mean reward) or none")
+    g.add_argument("--anchor", type=float, default=0.0,
+                   help="REINFORCE/GRPO L2 pull towards the pre-trained weights (0: off)")
+    g.add_argument("--eval-every", type=int, default=5,
+                   help="REINFORCE/GRPO steps between exact evaluations (and early-stop checks)")
     g = p.add_argument_group("evaluation and output")
     g.add_argument("--eval-prompts", type=int, default=10_000, help="fresh prompts for exact evaluation")
     g.add_argument("--json", metavar="PATH", default=None, help="write the full result as JSON")
@@ -268,7 +364,7 @@ def write_atomic(path, text):
 
 CSV_FIELDS = ("stage", "round", "samples", "cumulative_samples", "kept", "kept_long", "p_long",
               "predicted_p_long", "p_short_correct", "sampling_accuracy", "p_go",
-              "greedy_accuracy", "greedy_length", "mean_length", "seconds")
+              "greedy_accuracy", "greedy_length", "mean_length", "seconds", "step")
 
 
 def to_csv(result):
@@ -288,10 +384,11 @@ def _table_printer(stream):
     stream.write(header + "\n")
 
     def row(stage, r):
-        name = "pretrain" if stage == "pretrain" else f"round {r['round']}"
+        name = "pretrain" if stage == "pretrain" else (f"step {r['step']}" if "step" in r else f"round {r['round']}")
         kept_long = r.get("kept_long", r.get("long_samples"))
         pred = r["predicted_p_long"]
-        ratio = r["p_long"] / pred if pred > 0 else float("nan")
+        ratio = r["p_long"] / pred if pred else float("nan")
+        pred = float("nan") if pred is None else pred
         stream.write(f"{name:<9} {r['samples']:>10,} {kept_long:>10,} {r['p_long']:>8.4f} {pred:>9.4f} "
                      f"{ratio:>6.2f} {r['greedy_accuracy']:>10.4f} {r['greedy_length']:>10.2f} "
                      f"{r['mean_length']:>8.2f} {r['seconds']:>7.2f}\n")
@@ -310,7 +407,9 @@ def main(argv=None):
             samples_per_round=args.samples_per_round, long_target=args.long_target,
             lambda_=args.lambda_, lambda_1=args.lambda_1, lambda_2a=args.lambda_2a,
             lambda_chain=args.lambda_chain, epochs=args.epochs, reward=args.reward,
-            temperature=args.temperature, eval_prompts=args.eval_prompts).validate()
+            temperature=args.temperature, eval_prompts=args.eval_prompts, rl_steps=args.rl_steps,
+            lr=args.lr, batch_size=args.batch_size, group_size=args.group_size, baseline=args.baseline,
+            anchor=args.anchor, eval_every=args.eval_every).validate()
         _check_writable(args.json, "--json")
         _check_writable(args.csv, "--csv")
     except ValueError as exc:
@@ -329,9 +428,15 @@ def main(argv=None):
     if not args.quiet:
         last = result["rl"][-1] if result["rl"] else result["pretrain"]
         pred = result["predicted"]["rounds_to_greedy"]
-        sys.stdout.write(f"greedy accuracy {last['greedy_accuracy']:.4f} after {len(result['rl'])} round(s) "
-                         f"(predicted rounds to greedy success: {pred if pred is None else int(pred)}); "
-                         f"wall {result['wall_seconds']:.1f}s\n")
+        if cfg.rl in PG_ALGORITHMS:
+            steps = last["step"] if result["rl"] else 0
+            sys.stdout.write(f"greedy accuracy {last['greedy_accuracy']:.4f}, greedy length "
+                             f"{last['greedy_length']:.2f} after {steps} {cfg.rl} step(s); "
+                             f"wall {result['wall_seconds']:.1f}s\n")
+        else:
+            sys.stdout.write(f"greedy accuracy {last['greedy_accuracy']:.4f} after {len(result['rl'])} round(s) "
+                             f"(predicted rounds to greedy success: {pred if pred is None else int(pred)}); "
+                             f"wall {result['wall_seconds']:.1f}s\n")
     return 0
 
 

@@ -24,6 +24,10 @@ def run_cli(args, env=None):
     ["--rounds", "-1"], ["--pretrain-samples", "-5"], ["--eval-prompts", "0"], ["--lambda", "0"],
     ["--rl", "ppo"], ["--star-mode", "lukewarm"], ["--reward", "length"], ["--temperature", "0"],
     ["--d", "four"], ["--no-such-flag"],
+    ["--rl", "grpo", "--rl-steps", "-1"], ["--rl", "reinforce", "--lr", "0"], ["--lr", "inf"],
+    ["--rl", "grpo", "--batch-size", "0"], ["--rl", "grpo", "--group-size", "0"],
+    ["--rl", "reinforce", "--group-size", "4"], ["--anchor", "-1"], ["--anchor", "nan"],
+    ["--eval-every", "0"], ["--baseline", "median"], ["--rl-steps", "many"],
 ])
 def test_bad_input_gives_one_line_and_exit_code_2(args, capsys, tmp_path):
     out = tmp_path / "r.json"
@@ -94,3 +98,60 @@ def test_readme_test_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text()
     command = 'pip install -e ".[test]" && python -m pytest'
     assert command in readme and command in ci
+
+
+PG_FIELDS = {"rl_steps", "lr", "batch_size", "group_size", "baseline", "anchor", "eval_every"}
+
+
+def test_star_json_has_no_policy_gradient_fields(tmp_path):
+    out = tmp_path / "r.json"
+    assert simulate.main([*SMALL, "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert not PG_FIELDS & set(result["config"])
+    assert all("step" not in r and "kept_long_wrong" not in r for r in result["rl"])
+
+
+@pytest.mark.parametrize("algorithm", ["reinforce", "grpo"])
+def test_policy_gradient_json_contract(algorithm, tmp_path):
+    out, csv = tmp_path / "r.json", tmp_path / "r.csv"
+    args = [*SMALL, "--rl", algorithm, "--eval-every", "2", "--rl-steps", "7", "--no-early-stop",
+            "--reward", "e2e", "--json", str(out), "--csv", str(csv)]
+    assert simulate.main(args) == 0
+    result = json.loads(out.read_text())
+    config = result["config"]
+    assert PG_FIELDS <= set(config) and config["rl"] == algorithm
+    assert config["group_size"] == (8 if algorithm == "grpo" else 1)
+    assert config["batch_size"] * config["group_size"] == simulate.PG_RESPONSES_PER_STEP
+    assert [r["step"] for r in result["rl"]] == [2, 4, 6, 7]
+    total = result["pretrain"]["samples"]
+    for i, r in enumerate(result["rl"], 1):
+        assert r["round"] == i and r["predicted_p_long"] is None
+        assert {"round", "step", "samples", "kept", "kept_long", "sampled_long", "kept_long_wrong",
+                "cumulative_samples", "p_long", "p_short_correct", "sampling_accuracy", "greedy_accuracy",
+                "greedy_length", "mean_length", "seconds"} <= set(r)
+        steps = r["step"] - (result["rl"][i - 2]["step"] if i > 1 else 0)
+        assert r["samples"] == steps * simulate.PG_RESPONSES_PER_STEP
+        total += r["samples"]
+        assert r["cumulative_samples"] == total
+        assert 0 <= r["kept_long_wrong"] <= r["kept_long"] <= r["kept"] <= r["samples"]
+    rows = csv.read_text().splitlines()
+    assert rows[0].endswith(",step") and len(rows) == 2 + len(result["rl"])
+
+
+def test_policy_gradient_stops_at_the_target(tmp_path):
+    out = tmp_path / "r.json"
+    assert simulate.main([*SMALL, "--rl", "reinforce", "--eval-every", "1", "--json", str(out)]) == 0
+    rl = json.loads(out.read_text())["rl"]
+    assert rl[-1]["greedy_accuracy"] >= 0.99 and all(r["greedy_accuracy"] < 0.99 for r in rl[:-1])
+
+
+def test_grpo_json_does_not_depend_on_the_thread_count(tmp_path):
+    results = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}.json"
+        proc = run_cli([*SMALL, "--rl", "grpo", "--rl-steps", "4", "--no-early-stop", "--group-size", "4",
+                        "--temperature", "1.5", "--anchor", "0.1", "--seed", "3", "--json", str(out)],
+                       env={"NUMBA_NUM_THREADS": threads})
+        assert proc.returncode == 0, proc.stderr
+        results.append(_without_timings(json.loads(out.read_text())))
+    assert results[0] == results[1]
