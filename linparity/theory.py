@@ -27,12 +27,30 @@ Numeric conventions
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import sys
 from fractions import Fraction
 
 import numpy as np
-import sympy as sp
+
+
+class _Sympy:
+    """``sympy``, imported on first use: the numeric twins (what the simulator's
+    reports call) then load in milliseconds instead of a second."""
+
+    def __getattr__(self, name):
+        import sympy
+        return getattr(sympy, name)
+
+
+sp = _Sympy()
+
+
+def _is_sympy(value):
+    module = sys.modules.get("sympy")
+    return module is not None and isinstance(value, module.Basic)
 
 __all__ = [
     # symbols and expressions
@@ -52,9 +70,9 @@ __all__ = [
     "sample_complexity", "polynomial_degree", "exponential_rate",
 ]
 
-#: Greedy decoding after pre-training goes on (long chain) iff ``p_long > 1/3``
-#: (THEORY.md section 3, Theorem 1).  Exact sympy rational.
-greedy_threshold = sp.Rational(1, 3)
+# ``greedy_threshold``, ``symbols`` and ``expressions`` are built on first access
+# (module ``__getattr__`` at the end of this file), so that importing this module
+# does not import sympy.
 
 
 # ---------------------------------------------------------------------------
@@ -71,7 +89,7 @@ def _as_probability_array(p_long, name="p_long"):
 
 def _exact(value, name):
     """Exact rational of a scalar (float, int, Fraction, sympy Rational)."""
-    if isinstance(value, sp.Basic):
+    if _is_sympy(value):
         if not value.is_Rational:
             raise ValueError(f"{name} must be a rational number, got {value!r}")
         value = Fraction(int(value.p), int(value.q))
@@ -88,7 +106,7 @@ def _exact(value, name):
 
 
 def _is_scalar(value):
-    return isinstance(value, (numbers.Number, Fraction, sp.Basic)) or np.ndim(value) == 0
+    return isinstance(value, (numbers.Number, Fraction)) or _is_sympy(value) or np.ndim(value) == 0
 
 
 def _elementwise(func, *args):
@@ -385,11 +403,7 @@ class _Namespace:
         return "symbols(" + ", ".join(f"{k}={v}" for k, v in self.__dict__.items()) + ")"
 
 
-#: The sympy symbols every expression is written in, with their assumptions:
-#: ``p_long`` positive (and < 1 by convention), ``d``, ``l`` positive integers,
-#: ``n`` a non-negative integer, ``lambda_``, ``T``, ``delta``, ``epsilon``, ``eta``,
-#: ``rho_sq`` (squared feature-norm bound), ``rate``, ``kappa``, ``k`` positive.
-symbols = _make_symbols()
+# The sympy symbols every expression is written in (``symbols``, built on first access).
 
 
 def _sgd_estimation_term(scale, lambda_, T, delta):
@@ -398,7 +412,7 @@ def _sgd_estimation_term(scale, lambda_, T, delta):
 
 
 def _build_expressions():
-    s = symbols
+    s = _symbols()
     p, d, l, n = s.p_long, s.d, s.l, s.n
     lam, T, delta, eps, eta = s.lambda_, s.T, s.delta, s.epsilon, s.eta
     a0 = sp.log((1 + p) / (1 - p))           # Lemma 1 weight
@@ -410,7 +424,7 @@ def _build_expressions():
     e["posterior_go_on_after_copy"] = 2 * p / (1 + p)
     e["posterior_eos_after_flip"] = sp.Integer(1)
     e["logit_2a_after_copy"] = u0
-    e["greedy_threshold"] = greedy_threshold
+    e["greedy_threshold"] = sp.Rational(1, 3)
     e["pretrain_long_fraction"] = p
     e["pretrain_short_correct"] = (1 - p) / 2
     e["pretrain_sampling_accuracy"] = (1 + p) / 2
@@ -479,10 +493,7 @@ def _sample_complexity_upper(d, p, eps, delta):
             + 2 * horizon(rate_chain) * (rounds_plus_one + 2 / p))
 
 
-#: name -> sympy expression of every prediction (see :data:`symbols`).  The numeric
-#: functions of this module are hand-written twins of these; the tests compare them
-#: with ``evalf`` at random points.
-expressions = _build_expressions()
+# name -> sympy expression of every prediction (``expressions``, built on first access).
 
 
 def growth_exponent(expr, var, scale):
@@ -527,9 +538,9 @@ def derive_polynomial_degree():
     sympy.Expr
         An expression in ``symbols.kappa`` (``7 kappa + 9``).
     """
-    s = symbols
+    s = _symbols()
     dd = sp.Symbol("d", positive=True)  # a real variable for the limit
-    expr = expressions["sample_complexity_upper"].subs(s.d, dd).subs(s.p_long, dd**-s.kappa)
+    expr = _expressions()["sample_complexity_upper"].subs(s.d, dd).subs(s.p_long, dd**-s.kappa)
     return sp.simplify(growth_exponent(expr, dd, sp.log(dd)))
 
 
@@ -543,9 +554,9 @@ def derive_exponential_rate():
     sympy.Expr
         An expression in ``symbols.k`` (``7 ln 2 / k``: ``N = 2^(7d/k + o(d))``).
     """
-    s = symbols
+    s = _symbols()
     dd = sp.Symbol("d", positive=True)
-    expr = expressions["sample_complexity_upper"].subs(s.d, dd).subs(s.p_long, 2 ** (-dd / s.k))
+    expr = _expressions()["sample_complexity_upper"].subs(s.d, dd).subs(s.p_long, 2 ** (-dd / s.k))
     return sp.simplify(growth_exponent(expr, dd, dd))
 
 
@@ -1182,3 +1193,34 @@ def sample_complexity(d, p_long, epsilon=1.0 / 12.0, delta=0.1):
     func = np.vectorize(lambda dd, pp: _sample_complexity_scalar(int(dd), float(pp), epsilon, delta),
                         otypes=[float])
     return _scalar_or_array(func(d, p))
+
+
+@functools.lru_cache(maxsize=None)
+def _symbols():
+    return _make_symbols()
+
+
+@functools.lru_cache(maxsize=None)
+def _expressions():
+    return _build_expressions()
+
+
+def __getattr__(name):
+    """Build the symbolic attributes on first access (they need sympy).
+
+    * ``greedy_threshold``: greedy decoding after pre-training goes on (long chain)
+      iff ``p_long > 1/3`` (THEORY.md section 3, Theorem 1); an exact sympy rational.
+    * ``symbols``: the sympy symbols every expression is written in, with their
+      assumptions: ``p_long`` positive (and < 1 by convention), ``d``, ``l`` positive
+      integers, ``n`` a non-negative integer, ``lambda_``, ``T``, ``delta``,
+      ``epsilon``, ``eta``, ``rho_sq`` (squared feature-norm bound), ``rate``,
+      ``kappa``, ``k`` positive.
+    * ``expressions``: name -> sympy expression of every prediction.
+    """
+    if name == "greedy_threshold":
+        return sp.Rational(1, 3)
+    if name == "symbols":
+        return _symbols()
+    if name == "expressions":
+        return _expressions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
