@@ -82,6 +82,24 @@ class Schedule:
             return 2.0 ** (float(theory.exponential_rate(self.a)) * (d - d0))
         return None
 
+    def growth_exponents(self, ds, ns):
+        """Least-squares exponent of measured ``N(d)`` beside theory's, or None.
+
+        ``N ~ d^e`` for ``poly`` (theory: ``polynomial_degree(kappa)``), ``N ~ 2^(e d)`` for
+        ``exp`` (theory: ``exponential_rate(k)``); needs two or more distinct d.
+        """
+        from . import theory
+
+        if self.kind == "fixed" or len(set(ds)) < 2:
+            return None
+        xs = [math.log2(d) if self.kind == "poly" else d for d in ds]
+        ys = [math.log2(n) for n in ns]
+        mx, my = statistics.fmean(xs), statistics.fmean(ys)
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        if self.kind == "poly":
+            return slope, float(theory.polynomial_degree(self.a))
+        return slope, float(theory.exponential_rate(self.a))
+
 
 def parse_schedule(text):
     """``poly:C:KAPPA`` (``p = C d^-kappa``) or ``exp:C:K`` (``p = C 2^(-d/k)``) -> :class:`Schedule`."""
@@ -119,8 +137,8 @@ def apply_budget(config, budget):
     The exact cap is a ``max_samples`` field if SimulationConfig has one.  Otherwise the
     number of RL rounds (STaR) or steps (policy gradient) is capped so that, even at
     the smallest possible size of a round (``samples_per_round`` or
-    ``simulate.ROUND_MIN``) or of a step (``batch_size``), the run cannot go on past
-    the budget with rounds to spare.  Adaptive rounds can still overshoot it: the
+    ``simulate.ROUND_MIN``) or at the size of a step (``batch_size * group_size``
+    responses), the RL stages cannot all fit after the budget is spent.  Adaptive rounds can still overshoot it: the
     samples-to-generalise metric ignores every stage past the budget.
     """
     from . import simulate
@@ -137,7 +155,11 @@ def apply_budget(config, budget):
     if config.get("rl") == "star" and "rounds" in config:
         knob, per_stage = "rounds", config.get("samples_per_round") or getattr(simulate, "ROUND_MIN", 1)
     elif "rl_steps" in config and config.get("rl") not in ("star", "none"):
-        knob, per_stage = "rl_steps", config.get("batch_size") or 1
+        resolved = simulate.SimulationConfig(**config)
+        if hasattr(resolved, "resolve_pg"):  # the automatic batch and group sizes
+            resolved.resolve_pg()
+        knob, per_stage = "rl_steps", (getattr(resolved, "batch_size", None) or 1) * (
+            getattr(resolved, "group_size", None) or 1)
     else:
         return config, caps
     if isinstance(config[knob], int) and left // per_stage < config[knob]:
@@ -217,7 +239,7 @@ def samples_to_generalise(result, budget=None, threshold=GENERALISE_ACCURACY):
     pre = result["pretrain"]
     stages = [("pretrain", pre["samples"], pre["greedy_accuracy"])]
     for r in result["rl"]:
-        name = f"round {r['round']}" if "round" in r else f"step {r.get('step', len(stages))}"
+        name = f"step {r['step']}" if "step" in r else f"round {r.get('round', len(stages))}"
         stages.append((name, r["cumulative_samples"], r["greedy_accuracy"]))
     out = {"reached": False, "samples": None, "stage": None, "samples_used": stages[-1][1]}
     for name, used, accuracy in stages:
@@ -337,7 +359,7 @@ class _Bar:
         if self.log:
             c = spec["config"]
             self.stream.write(f"[{self.resumed + self.done}/{self.total}] d={c['d']} p_long={c['p_long']:g} "
-                              f"seed={c['seed']} {spec['schedule']}: {message}\n")
+                              f"seed={c['seed']} rl={c.get('rl')} {spec['schedule']}: {message}\n")
         self.draw()
 
     def close(self):
@@ -415,25 +437,32 @@ def growth_table(rows):
     for r in rows:
         label = " ".join([r["schedule"]] + [f"{k}={r.get(k)}" for k in varying])
         groups.setdefault(label, {}).setdefault(r["d"], []).append(r)
-    lines = [f"{'group':<28} {'d':>4} {'p_long':>10} {'reached':>8} {'median N':>12} "
+    width, footers = max(len("group"), *map(len, groups)), []
+    lines = [f"{'group':<{width}} {'d':>4} {'p_long':>10} {'reached':>8} {'median N':>12} "
              f"{'measured growth':>16} {'theory growth':>14}"]
-    for label, by_d in groups.items():
+    for label, by_d in sorted(groups.items()):
         schedule = next(iter(by_d.values()))[0]["schedule"]
         sched = None if schedule.startswith("p=") else parse_schedule(schedule)
-        base = None
+        base, fitted = None, []
         for d in sorted(by_d):
             runs = by_d[d]
             values = [r["samples_to_generalise"] if r["reached"] else math.inf for r in runs]
             med = statistics.median(values)
             reached = sum(r["reached"] for r in runs)
-            if base is None and math.isfinite(med):
-                base = (d, med)
+            if math.isfinite(med):
+                base = base or (d, med)
+                fitted.append((d, med))
             measured = f"x{med / base[1]:.3g}" if base and math.isfinite(med) else "-"
             predicted = sched.predicted_growth(d, base[0]) if sched and base else None
-            lines.append(f"{label:<28} {d:>4} {runs[0]['p_long']:>10.4g} {f'{reached}/{len(runs)}':>8} "
+            lines.append(f"{label:<{width}} {d:>4} {runs[0]['p_long']:>10.4g} {f'{reached}/{len(runs)}':>8} "
                          f"{(f'{med:,.0f}' if math.isfinite(med) else 'not reached'):>12} {measured:>16} "
                          f"{('-' if predicted is None else f'x{predicted:.3g}'):>14}")
-    return "\n".join(lines) + "\n"
+        exponents = sched.growth_exponents(*zip(*fitted)) if sched and fitted else None
+        if exponents:
+            form = "d^{:.2f}" if sched.kind == "poly" else "2^({:.3f} d)"
+            footers.append(f"{label}: measured N ~ {form.format(exponents[0])}, theory's sufficient "
+                           f"N ~ {form.format(exponents[1])} (fit over the reached medians)")
+    return "\n".join(lines + footers) + "\n"
 
 
 # --------------------------------------------------------------------------- CLI

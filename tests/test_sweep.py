@@ -113,8 +113,9 @@ def test_budget_caps_the_rounds_and_is_recorded():
     assert capped["rounds"] == 3 and caps == {"rounds": [20, 3]} and config["rounds"] == 20
     assert sweep.apply_budget(config, None) == (config, {})
     assert sweep.apply_budget(dict(config, rl="none"), 500_000)[1] == {}
-    pg = {"rl": "grpo", "rl_steps": 1000, "batch_size": 64}
-    assert sweep.apply_budget(pg, 6400)[0]["rl_steps"] == 100
+    grpo = {"rl": "grpo", "rl_steps": 1000, "batch_size": 64, "group_size": 8}  # 512 responses a step
+    assert sweep.apply_budget(grpo, 6400)[0]["rl_steps"] == 12
+    assert sweep.apply_budget(dict(grpo, rl="reinforce", group_size=1), 6400)[0]["rl_steps"] == 100
     spec = sweep.build_grid([8], [0.2], [], 1, {"samples_per_round": [100_000], "pretrain_samples": [200_000]},
                             500_000)[0]
     assert spec["config"]["rounds"] == 3 and spec["budget"] == 500_000 and spec["caps"] == {"rounds": [20, 3]}
