@@ -42,8 +42,15 @@ def _q(full, quick):
     return quick if SCALE["quick"] else full
 
 
+_RUNS = {}
+
+
 def _run(**fields):
-    return run(SimulationConfig(**fields), show_progress=False)
+    """One simulate run; figures that share a configuration share the run."""
+    key = tuple(sorted(fields.items()))
+    if key not in _RUNS:
+        _RUNS[key] = run(SimulationConfig(**fields), show_progress=False)
+    return _RUNS[key]
 
 
 def _stages(result):
@@ -59,7 +66,6 @@ def _stages(result):
 def accuracy_vs_samples(seeds):
     """Greedy accuracy against samples seen: NTP alone versus NTP then RL (paper Fig. 1 right)."""
     d, p = 50, 0.25
-    long_target = _q(100_000, 10_000)
     fig, ax = plt.subplots()
     summary = {}
     # NTP alone: the averaged iterate of one long Algorithm 3 run, read at checkpoints.
@@ -84,24 +90,14 @@ def accuracy_vs_samples(seeds):
     summary["ntp_final_greedy_accuracy"] = float(curves[:, -1].mean())
     summary["ntp_samples"] = int(total)
     # NTP then RL.
-    for algo in ("star", "reinforce", "grpo"):
+    for algo, results in _rl_runs(d, p, seeds, ("star", "reinforce", "grpo")).items():
         xs, ys, finals = [], [], []
-        for seed in seeds:
-            fields = dict(d=d, p_long=p, seed=seed, rl=algo, long_target=long_target,
-                          eval_prompts=_q(10_000, 2_000))
-            if algo != "star":
-                fields.update(rl_steps=_q(400, 20), eval_every=_q(10, 5))
-            try:
-                result = _run(**fields)
-            except ValueError:  # an algorithm this build does not have
-                break
+        for result in results:
             stages = _stages(result)
             xs.append([s for s, _ in stages])
             ys.append([r["greedy_accuracy"] for _, r in stages])
             hit = [s for s, r in stages if r["greedy_accuracy"] >= 0.99]
             finals.append(hit[0] if hit else math.nan)
-        if not xs:
-            continue
         for x, y in zip(xs, ys):
             ax.plot(x, y, "o-", color=COLORS[algo], alpha=1.0 if len(xs) == 1 else 0.6,
                     label=f"NTP then {algo.upper() if algo != 'star' else 'STaR'} (measured)" if x is xs[0] else None)
