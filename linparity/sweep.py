@@ -390,16 +390,19 @@ def run_sweep(specs, out_dir, *, scheduler=None, workers=1, quiet=False):
     Completed runs are skipped; missing and corrupted ones are (re)done.  Results are
     written here, one atomic file each, as they arrive from the workers.
     """
-    for name in os.listdir(out_dir):  # temp files of writes that a kill interrupted
-        if name.startswith(TMP_PREFIX):
+    for name in os.listdir(out_dir) if os.path.isdir(out_dir) else []:
+        if name.startswith(TMP_PREFIX):  # a write that a kill interrupted
             os.unlink(os.path.join(out_dir, name))
     todo = [s for s in specs if load_run(os.path.join(out_dir, run_key(s) + ".json"), run_key(s)) is None]
+    if not todo:
+        os.makedirs(out_dir, exist_ok=True)
     bar = _Bar(len(specs), len(specs) - len(todo), quiet)
     if todo:
         from distributed import as_completed
 
         task = importlib.import_module("linparity.sweep").run_one  # by reference, also under -m
         with _client(scheduler, workers) as client:
+            os.makedirs(out_dir, exist_ok=True)  # only once there is somewhere to run
             futures = {client.submit(task, s, key=f"linparity-run-{run_key(s)}", pure=False): s for s in todo}
             try:
                 for future in as_completed(futures):
@@ -560,12 +563,12 @@ def main(argv=None):
     except ImportError:
         sys.stderr.write(f"{prog}: error: needs dask.distributed: pip install 'linparity[distributed]'\n")
         return 2
-    os.makedirs(args.out, exist_ok=True)
     try:
         done, resumed, failed = run_sweep(specs, args.out, scheduler=args.scheduler, workers=workers,
                                           quiet=args.quiet)
     except KeyboardInterrupt:
-        rebuild_summary(args.out)
+        if os.path.isdir(args.out):
+            rebuild_summary(args.out)
         sys.stderr.write(f"{prog}: interrupted; finished runs are kept, rerun to resume\n")
         return 130
     except OSError as exc:  # e.g. the scheduler cannot be reached

@@ -284,6 +284,31 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(sweep.TMP_PREFIX)]
 
 
+def test_sigkill_of_a_local_worker_loses_nothing(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "sweep"
+    args = ["--out", str(out), "--d", "6", "7", "8", "9", "--p-long", "0.2", "--seeds", "2", "--workers", "2",
+            "--quiet", *SMALL]
+    proc = subprocess.Popen([sys.executable, "-m", "linparity.sweep", *args], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not (out.exists() and run_files(out)) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the sweep ended before a worker could be killed"
+        workers = [c for c in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(c.cmdline())]
+        assert workers, "no worker process to kill"
+        workers[0].kill()
+        assert proc.wait(timeout=240) == 0  # Dask restarts the worker and reruns its run
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert {f.stem for f in run_files(out)} == expected_keys([6, 7, 8, 9], [0.2], [], 2)
+    assert len(summary(out)) == 8
+
+
 def _start(command, env=None):
     return subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
