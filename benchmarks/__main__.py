@@ -6,9 +6,9 @@ import os
 import sys
 import tempfile
 
-from . import _common, ntp_sgd, sampling, system
+from . import _common, ntp_sgd, policy_gradient, sampling, system
 
-BENCHMARKS = ("ntp_sgd", "sampling", "headline", "roofline", "scaling")
+BENCHMARKS = ("ntp_sgd", "sampling", "policy_gradient", "headline", "roofline", "scaling")
 
 
 def _run(name, quick):
@@ -16,6 +16,8 @@ def _run(name, quick):
         return ntp_sgd.run((16, 32, 64) if quick else (16, 32, 64, 128, 256), quick)
     if name == "sampling":
         return sampling.run(quick)
+    if name == "policy_gradient":
+        return policy_gradient.run(quick)
     return getattr(system, name)(quick)
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from benchmarks import ntp_sgd, sampling, system
+from benchmarks import ntp_sgd, policy_gradient, sampling, system
 from benchmarks._common import reference
 from linparity import ntp, task
 
@@ -37,3 +37,17 @@ def test_benchmark_records_have_the_documented_fields():
         assert {"benchmark", "impl", "d", "threads", "throughput", "unit"} <= set(r)
         assert r["throughput"] > 0
     assert system.ntp_flops_per_long_sample(2) == 6 * (2 + 3 + 3) + 6
+
+
+def test_numpy_policy_gradient_baseline_equals_the_kernel():
+    from linparity import rl
+    d = 6
+    rng = np.random.default_rng(1)
+    model = sampling._model(d, rng)
+    x = task.draw_prompts(300, d, key=3)
+    y, lengths = model.generate(x, key=4)
+    adv = rng.normal(size=300)
+    want = rl.policy_gradient(model, x, y, lengths, adv)
+    got = policy_gradient.numpy_gradient(reference().split(model.theta, d), x.astype(float), y.astype(float),
+                                         lengths != 1, adv)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
