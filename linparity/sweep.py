@@ -135,11 +135,11 @@ def apply_budget(config, budget):
     """Map the sample budget onto the simulator's knobs; return ``(config, caps)``.
 
     The exact cap is a ``max_samples`` field if SimulationConfig has one.  Otherwise the
-    number of RL rounds (STaR) or steps (policy gradient) is capped so that, even at
-    the smallest possible size of a round (``samples_per_round`` or
-    ``simulate.ROUND_MIN``) or at the size of a step (``batch_size * group_size``
-    responses), the RL stages cannot all fit after the budget is spent.  Adaptive rounds can still overshoot it: the
-    samples-to-generalise metric ignores every stage past the budget.
+    number of RL rounds (STaR) or steps (policy gradient) is capped at what fits in
+    ``budget - pretrain_samples`` at the smallest size of a round (``samples_per_round``
+    or ``simulate.ROUND_MIN``) or at the size of a step (``batch_size * group_size``
+    responses).  Adaptive STaR rounds can still overshoot the budget in compute; the
+    samples-to-generalise metric ignores every stage past it.
     """
     from . import simulate
 
@@ -214,6 +214,9 @@ def build_grid(ds, p_longs, schedules, seeds, axes, budget):
             for combo in combos:
                 for seed in range(seeds):
                     cfg = SimulationConfig(d=d, p_long=p, seed=seed, **combo).validate()
+                    if (getattr(cfg, "target_accuracy", None) or 1.0) < GENERALISE_ACCURACY:
+                        raise ValueError(f"--target-accuracy {cfg.target_accuracy} would stop runs before "
+                                         f"greedy accuracy {GENERALISE_ACCURACY}, the sweep's metric")
                     config, caps = apply_budget(dataclasses.asdict(cfg), budget)
                     SimulationConfig(**config).validate()
                     spec = {"config": config, "schedule": sched.label, "budget": budget,
@@ -356,10 +359,11 @@ class _Bar:
     def finished(self, spec, message, failed=False):
         self.failed += failed
         self.done += not failed
-        if self.log:
-            c = spec["config"]
-            self.stream.write(f"[{self.resumed + self.done}/{self.total}] d={c['d']} p_long={c['p_long']:g} "
-                              f"seed={c['seed']} rl={c.get('rl')} {spec['schedule']}: {message}\n")
+        if self.log or failed:  # failures are errors: shown even with --quiet
+            c, newline = spec["config"], "\n" if self.tty else ""  # leave the bar's line intact
+            self.stream.write(f"{newline}[{self.resumed + self.done}/{self.total}] d={c['d']} "
+                              f"p_long={c['p_long']:g} seed={c['seed']} rl={c.get('rl')} {spec['schedule']}: "
+                              f"{message}\n")
         self.draw()
 
     def close(self):
@@ -555,8 +559,7 @@ def main(argv=None):
                            args.seeds, axes, args.budget)
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise ValueError(f"--out {args.out}: not a directory")
-        if not args.scheduler:
-            import distributed  # noqa: F401  (fail here, with one line, if the extra is missing)
+        import distributed  # noqa: F401  (fail here, with one line, if the extra is missing)
     except (ValueError, TypeError) as exc:
         sys.stderr.write(f"{prog}: error: {exc}\n")
         return 2

@@ -116,6 +116,8 @@ def test_budget_caps_the_rounds_and_is_recorded():
     grpo = {"rl": "grpo", "rl_steps": 1000, "batch_size": 64, "group_size": 8}  # 512 responses a step
     assert sweep.apply_budget(grpo, 6400)[0]["rl_steps"] == 12
     assert sweep.apply_budget(dict(grpo, rl="reinforce", group_size=1), 6400)[0]["rl_steps"] == 100
+    exact = sweep.apply_budget(dict(config, max_samples=None), 500_000)  # if simulate grows the exact cap
+    assert exact[0]["max_samples"] == 500_000 and exact[1]["max_samples"] == [None, 500_000]
     spec = sweep.build_grid([8], [0.2], [], 1, {"samples_per_round": [100_000], "pretrain_samples": [200_000]},
                             500_000)[0]
     assert spec["config"]["rounds"] == 3 and spec["budget"] == 500_000 and spec["caps"] == {"rounds": [20, 3]}
@@ -129,7 +131,7 @@ def test_budget_caps_the_rounds_and_is_recorded():
     ["--p-schedule", "poly:2:0"],                  # p = 2 at every d
     ["--p-schedule", "lin:1:1"], ["--p-schedule", "exp:1:0"],
     ["--d", "1"], ["--d", "six"],
-    ["--rl", "ppo"], ["--temperature", "0"], ["--star-mode", "lukewarm"],
+    ["--rl", "ppo"], ["--temperature", "0"], ["--star-mode", "lukewarm"], ["--target-accuracy", "0.9"],
     ["--budget", "0"], ["--budget", "lots"],
     ["--workers", "0"], ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
     ["--no-such-flag"],
@@ -214,8 +216,11 @@ def test_progress_bar_shows_runs_and_eta_on_a_tty_only():
     bar.finished(spec, "ok")
     assert "4/16 runs (3 resumed)" in tty.text and "left" in tty.text and "\r" in tty.text
     quiet = _Tty()
-    sweep._Bar(16, 3, quiet=True, stream=quiet).finished(spec, "ok")
+    bar = sweep._Bar(16, 3, quiet=True, stream=quiet)
+    bar.finished(spec, "ok")
     assert quiet.text == ""
+    bar.finished(spec, "failed: RuntimeError: boom", failed=True)  # errors are shown even with --quiet
+    assert quiet.text.count("\n") == 1 and "boom" in quiet.text
 
 
 # --------------------------------------------------------------------------- real Dask runs
