@@ -257,6 +257,15 @@ def test_local_cluster_sweep_then_resume_redoes_only_missing_and_corrupt(tmp_pat
     assert len(summary(out)) == 8
 
 
+def test_a_failing_run_is_reported_and_the_others_are_kept(tmp_path, capsys):
+    good = sweep.build_grid([6], [0.2], [], 1, {"long_target": [5000], "eval_prompts": [2000]}, None)[0]
+    bad = {**good, "config": {**good["config"], "no_such_field": 1}}  # SimulationConfig(**config) raises
+    assert sweep.run_sweep([good, bad], str(tmp_path), workers=1, quiet=True) == (1, 0, 1)
+    assert [f.stem for f in run_files(tmp_path)] == [sweep.run_key(good)]
+    err = capsys.readouterr().err
+    assert "failed: TypeError" in err and err.count("\n") == 1
+
+
 def test_sigkill_mid_sweep_then_resume(tmp_path):
     out = tmp_path / "sweep"
     args = ["--out", str(out), "--d", "6", "7", "8", "9", "--p-long", "0.2", "0.1", "--seeds", "2",
