@@ -383,7 +383,7 @@ def _client(scheduler, workers):
     if scheduler:
         return Client(scheduler, timeout="10s")
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR,
+                           dashboard_address=":0", silence_logs=logging.ERROR,  # any free port
                            env={"NUMBA_NUM_THREADS": "1"})  # set in each process before numba loads
     return Client(cluster)
 
