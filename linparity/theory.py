@@ -67,7 +67,7 @@ __all__ = [
     "theorem1_parameters", "ntp_samples",
     # STaR (section 4)
     "star_long_fraction", "rounds_to_greedy", "rounds_to_fraction", "compounded_error",
-    "sample_complexity", "polynomial_degree", "exponential_rate",
+    "sample_complexity", "sample_lower_bound", "polynomial_degree", "exponential_rate",
 ]
 
 # ``greedy_threshold``, ``symbols`` and ``expressions`` are built on first access
@@ -558,6 +558,22 @@ def derive_exponential_rate():
     dd = sp.Symbol("d", positive=True)
     expr = _expressions()["sample_complexity_upper"].subs(s.d, dd).subs(s.p_long, 2 ** (-dd / s.k))
     return sp.simplify(growth_exponent(expr, dd, dd))
+
+
+def sample_lower_bound(d, p_long):
+    """Samples any NTP-then-STaR run with ``r_cot`` needs to see one correct chain w.p. 1/2.
+
+    THEORY.md section 4 (derived in proofs_check, ``theorem2_lower_bound``): before a
+    correct chain is trained on, every chain token is a fair coin, so a sampled
+    response is the correct chain with probability at most ``2^-(d-1)`` and a
+    demonstration is long with probability ``p``; fewer than
+    ``1 / (2 (p + 2^(1-d)))`` samples see none with probability >= 1/2. For
+    ``p = 2^-(d/k)`` this grows like ``2^(d/k)``: exponential.
+    """
+    p = _as_probability_array(p_long)
+    d_arr = np.asarray(d, dtype=float)
+    value = 1.0 / (2.0 * (p + np.exp2(1.0 - d_arr)))
+    return value[()] if np.ndim(value) == 0 else value
 
 
 def polynomial_degree(kappa):

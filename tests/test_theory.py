@@ -261,3 +261,12 @@ def test_sample_complexity_monotone(d, p):
     n = theory.sample_complexity(d, p)
     assert theory.sample_complexity(d + 1, p) > n
     assert theory.sample_complexity(d, p / 4) > n
+
+
+def test_sample_lower_bound_is_the_counting_bound():
+    import numpy as np
+    from linparity import theory
+    assert theory.sample_lower_bound(8, 0.25) == pytest.approx(1 / (2 * (0.25 + 2 ** -7)))
+    d = np.array([8.0, 16.0, 24.0])
+    bits = np.diff(np.log2(theory.sample_lower_bound(d, 2 ** (-d / 4)))) / 8
+    assert np.all(np.abs(bits - 0.25) < 0.01)  # 2^(d/k) growth for p = 2^-(d/k), k = 4
