@@ -20,8 +20,8 @@ import numpy as np
 from . import _validate
 from .model import LinearAR
 from .ntp import Algorithm3
-from .task import (REWARDS, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES, STREAM_SHUFFLE, Batch,
-                   draw_prompts, stream_key)
+from .task import (REWARDS, STREAM_PG_PROMPTS, STREAM_PG_SAMPLES, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES,
+                   STREAM_SHUFFLE, Batch, draw_prompts, stream_key)
 from ._kernels._pg import _pg_gradient
 from ._kernels._rollout import _compact_rows, _group_rollout, _rollout
 from .task import reward as task_reward
@@ -30,11 +30,8 @@ STAR_MODES = ("fresh", "warm")
 PG_ALGORITHMS = ("reinforce", "grpo")
 BASELINES = ("mean", "none")
 
-# Random streams of the policy-gradient steps (task.py numbers 0-4); step n of a run
-# draws its prompts from (seed, STREAM_PG_PROMPTS, n) and its responses from
-# (seed, STREAM_PG_SAMPLES, n).
-STREAM_PG_PROMPTS = 5
-STREAM_PG_SAMPLES = 6
+# Step n of a policy-gradient run draws its prompts from (seed, STREAM_PG_PROMPTS, n)
+# and its responses from (seed, STREAM_PG_SAMPLES, n).
 
 #: Prompts per gradient buffer of the PG kernel (fixed, so results do not depend on threads).
 PG_CHUNK = 128

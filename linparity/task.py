@@ -47,6 +47,8 @@ STREAM_EVAL = 1
 STREAM_RL_PROMPTS = 2
 STREAM_RL_SAMPLES = 3
 STREAM_SHUFFLE = 4
+STREAM_PG_PROMPTS = 5
+STREAM_PG_SAMPLES = 6
 
 
 def draw_prompts(n, d, *, key, start=0, out=None):
