@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import ntp, theory  # noqa: E402
+from ._io import atomic_path, write_atomic  # noqa: E402
 from .evaluate import eval_prompts, evaluate  # noqa: E402
 from .simulate import SimulationConfig, run  # noqa: E402
 from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key  # noqa: E402
@@ -468,31 +469,17 @@ def readme(summary, out):
                      f"{_numbers(entry['numbers'])} | {entry['seconds']:.0f} |")
     lines += ["", "![accuracy_vs_samples](accuracy_vs_samples.png)", "", "![star_recursion](star_recursion.png)",
               "", "![pretrain_threshold](pretrain_threshold.png)", ""]
-    _write_text(os.path.join(out, "README.md"), "\n".join(lines))
+    write_atomic(os.path.join(out, "README.md"), "\n".join(lines))
 
 
 # ----------------------------------------------------------------------------- output
 
 def _save(fig, path_stem):
-    """PNG and PDF through temporary files and renames (never half a file)."""
+    """PNG and PDF, each written atomically (never half a file)."""
     for ext in ("png", "pdf"):
-        target = f"{path_stem}.{ext}"
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=f".{ext}")
-        os.close(fd)
-        try:
+        with atomic_path(f"{path_stem}.{ext}") as tmp:
             fig.savefig(tmp, format=ext)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
     plt.close(fig)
-
-
-def _write_text(path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -539,7 +526,7 @@ def main(argv=None):
                          + (" --quick" if args.quick else "") + f" --out {args.out}"}
         if not args.quiet:
             print(f"{name}: {summary[name]['seconds']:.1f}s -> {os.path.join(args.out, name)}.png", flush=True)
-    _write_text(summary_path, json.dumps(summary, indent=2, default=float) + "\n")
+    write_atomic(summary_path, json.dumps(summary, indent=2, default=float) + "\n")
     readme(summary, args.out)
     return 0
 

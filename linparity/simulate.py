@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from . import _validate, theory
+from ._io import write_atomic
 from ._progress import Progress
 from .evaluate import eval_prompts, evaluate
 from .ntp import LONG_TARGET, default_lambdas, default_pretrain_samples, pretrain, position_lambdas
@@ -346,20 +347,6 @@ def _check_writable(path, flag):
             pass
     except OSError as exc:
         raise ValueError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
-
-
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 CSV_FIELDS = ("stage", "round", "samples", "cumulative_samples", "kept", "kept_long", "p_long",
