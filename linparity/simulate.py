@@ -70,6 +70,7 @@ class SimulationConfig:
     baseline: str = "mean"
     anchor: float = 0.0
     eval_every: int = 5
+    max_samples: int | None = None
 
     def validate(self):
         """Check every field; raise ValueError naming the flag to fix."""
@@ -96,6 +97,8 @@ class SimulationConfig:
         self.rl_steps = _validate.check_count(self.rl_steps, "--rl-steps")
         self.lr = _validate.check_positive(self.lr, "--lr")
         self.eval_every = _validate.check_count(self.eval_every, "--eval-every", 1)
+        if self.max_samples is not None:
+            self.max_samples = _validate.check_count(self.max_samples, "--max-samples", 1)
         try:
             self.anchor = float(self.anchor)
         except (TypeError, ValueError):
@@ -193,6 +196,8 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
             break
         start = time.perf_counter()
         n_prompts = _round_budget(cfg, metrics["p_long"])
+        if cfg.max_samples is not None and total + n_prompts > cfg.max_samples:
+            break  # the next round would not fit in the sample budget
         # Fresh rounds stream the kept pairs into the SGD, so lambda is set before
         # the round, from the kept counts that the model's measured probabilities
         # imply (sampling accuracy and long probability, both under r_cot).
@@ -244,23 +249,34 @@ def _policy_gradient(cfg, model, metrics, x_eval, total, on_record, show_progres
                         group_size=cfg.group_size, reward=cfg.reward, temperature=cfg.temperature,
                         baseline=cfg.baseline, anchor=cfg.anchor)
     counts, start = {}, time.perf_counter()
+
+    def evaluation_point(step):
+        nonlocal total, counts, start
+        metrics = evaluate(pg.model, x_eval)
+        total += counts["samples"]
+        prompts = counts.pop("prompts")
+        record = {"round": len(records) + 1, **counts, "cumulative_samples": total, **metrics,
+                  "predicted_p_long": None, "seconds": time.perf_counter() - start,
+                  "step": step, "prompts": prompts}
+        records.append(record)
+        if on_record:
+            on_record("rl", record)
+        counts, start = {}, time.perf_counter()
+        return metrics
+
     with Progress(cfg.rl, cfg.rl_steps, unit="steps", enabled=show_progress) as bar:
         for step in range(1, cfg.rl_steps + 1):
+            pending = counts.get("samples", 0)
+            if cfg.max_samples is not None and total + pending + pg.responses_per_step > cfg.max_samples:
+                if counts:  # the steps taken since the last evaluation still count
+                    evaluation_point(step - 1)
+                break
             for k, v in pg.step().items():
                 counts[k] = counts.get(k, 0) + v
             bar(step)
             if step % cfg.eval_every and step != cfg.rl_steps:
                 continue
-            metrics = evaluate(pg.model, x_eval)
-            total += counts["samples"]
-            prompts = counts.pop("prompts")
-            record = {"round": len(records) + 1, **counts, "cumulative_samples": total, **metrics,
-                      "predicted_p_long": None, "seconds": time.perf_counter() - start,
-                      "step": step, "prompts": prompts}
-            records.append(record)
-            if on_record:
-                on_record("rl", record)
-            counts, start = {}, time.perf_counter()
+            metrics = evaluation_point(step)
             if cfg.target_accuracy is not None and metrics["greedy_accuracy"] >= cfg.target_accuracy:
                 break
     return records, total
@@ -327,6 +343,9 @@ def _parser():
                    help="REINFORCE/GRPO L2 pull towards the pre-trained weights (0: off)")
     g.add_argument("--eval-every", type=int, default=5,
                    help="REINFORCE/GRPO steps between exact evaluations (and early-stop checks)")
+    g.add_argument("--max-samples", type=int, default=None,
+                   help="stop RL before a round or step would take the total samples (pre-training "
+                        "included) past this (default: no cap)")
     g = p.add_argument_group("evaluation and output")
     g.add_argument("--eval-prompts", type=int, default=10_000, help="fresh prompts for exact evaluation")
     g.add_argument("--json", metavar="PATH", default=None, help="write the full result as JSON")
@@ -396,7 +415,7 @@ def main(argv=None):
             lambda_chain=args.lambda_chain, epochs=args.epochs, reward=args.reward,
             temperature=args.temperature, eval_prompts=args.eval_prompts, rl_steps=args.rl_steps,
             lr=args.lr, batch_size=args.batch_size, group_size=args.group_size, baseline=args.baseline,
-            anchor=args.anchor, eval_every=args.eval_every).validate()
+            anchor=args.anchor, eval_every=args.eval_every, max_samples=args.max_samples).validate()
         _check_writable(args.json, "--json")
         _check_writable(args.csv, "--csv")
     except ValueError as exc:

@@ -155,3 +155,18 @@ def test_grpo_json_does_not_depend_on_the_thread_count(tmp_path):
         assert proc.returncode == 0, proc.stderr
         results.append(_without_timings(json.loads(out.read_text())))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("rl", ["star", "grpo"])
+def test_max_samples_caps_the_samples_a_run_uses(rl):
+    from linparity.simulate import SimulationConfig, run
+    cap = 120_000
+    cfg = SimulationConfig(d=6, p_long=0.05, rl=rl, pretrain_samples=50_000, long_target=5_000,
+                           eval_prompts=1_000, target_accuracy=None, rounds=10, rl_steps=200,
+                           eval_every=7, max_samples=cap)
+    result = run(cfg, show_progress=False)
+    assert result["rl"], "the cap leaves room for some RL"
+    assert all(r["cumulative_samples"] <= cap for r in result["rl"])
+    # Without the cap the same run goes further.
+    cfg.max_samples = None
+    assert run(cfg, show_progress=False)["rl"][-1]["cumulative_samples"] > cap
