@@ -160,7 +160,7 @@ def test_grpo_json_does_not_depend_on_the_thread_count(tmp_path):
 @pytest.mark.parametrize("rl", ["star", "grpo"])
 def test_max_samples_caps_the_samples_a_run_uses(rl):
     from linparity.simulate import SimulationConfig, run
-    cap = 120_000
+    cap = 250_000
     cfg = SimulationConfig(d=6, p_long=0.05, rl=rl, pretrain_samples=50_000, long_target=5_000,
                            eval_prompts=1_000, target_accuracy=None, rounds=10, rl_steps=200,
                            eval_every=7, max_samples=cap)
