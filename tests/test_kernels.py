@@ -182,3 +182,17 @@ def test_fused_rollout_equals_draw_generate_reward(name, temperature, rng):
     y_ref, lengths_ref = ref.decode(model.theta, d, x_ref, temperature, key=KEY + 5, start=17)
     assert np.array_equal(x, x_ref) and np.array_equal(y, y_ref) and np.array_equal(lengths, lengths_ref)
     assert np.array_equal(rewarded, getattr(ref, f"reward_{name}")(x_ref, y_ref, lengths_ref))
+
+
+def test_compact_rows_equals_boolean_indexing(rng):
+    from linparity._kernels._rollout import _compact_rows
+
+    x = rng.choice(np.array([-1, 1], np.int8), size=(200, 7))
+    y = rng.choice(np.array([-1, 0, 1], np.int8), size=(200, 7))
+    lengths = rng.integers(1, 8, size=200)
+    keep = rng.random(200) < 0.4
+    n = int(keep.sum())
+    out = (np.empty((n, 7), np.int8), np.empty((n, 7), np.int8), np.empty(n, np.int64))
+    _compact_rows(x, y, lengths, keep, *out)
+    for got, want in zip(out, (x[keep], y[keep], lengths[keep])):
+        assert np.array_equal(got, want)
