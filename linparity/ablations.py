@@ -25,7 +25,9 @@ import sys
 import time
 
 from . import _validate
-from .simulate import SimulationConfig, _Parser, run, write_atomic
+from ._cli import OneLineParser
+from ._io import write_atomic
+from .simulate import SimulationConfig, run
 
 GROUPS = ("algorithms", "temperature", "start")
 
@@ -178,7 +180,7 @@ def to_markdown(rows):
 
 
 def _parser():
-    p = _Parser(prog="python -m linparity.ablations",
+    p = OneLineParser(prog="python -m linparity.ablations",
                 description="Run the RL ablations of the linear model (algorithm x reward at d = 50, "
                             "p_long = 0.25; STaR temperature with r_e2e vs r_cot; RL start time) and write "
                             "one JSON per arm plus summary.csv and summary.md.",

@@ -8,7 +8,6 @@ numbers, and ``DIR/README.md`` with a table of every figure, its command and its
 numbers. ``--quick`` makes every figure from small runs (a smoke test, not results).
 """
 
-import argparse
 import json
 import math
 import os
@@ -23,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import ntp, theory  # noqa: E402
+from ._cli import OneLineParser  # noqa: E402
 from ._io import atomic_path, write_atomic  # noqa: E402
 from .evaluate import eval_prompts, evaluate  # noqa: E402
 from .simulate import SimulationConfig, run  # noqa: E402
@@ -482,13 +482,8 @@ def _save(fig, path_stem):
     plt.close(fig)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def main(argv=None):
-    parser = _Parser(prog="python -m linparity.figures",
+    parser = OneLineParser(prog="python -m linparity.figures",
                      description="Regenerate the figures: measured curves over predicted ones.")
     parser.add_argument("names", nargs="*", default=["all"], metavar="NAME",
                         help=f"figures to make (default all): {', '.join(FIGURES)}")

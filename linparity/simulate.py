@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from . import _validate, theory
+from ._cli import OneLineParser
 from ._io import write_atomic
 from ._progress import Progress
 from .evaluate import eval_prompts, evaluate
@@ -284,15 +285,8 @@ def _policy_gradient(cfg, model, metrics, x_eval, total, on_record, show_progres
 
 # --------------------------------------------------------------------------- CLI
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit code 2) instead of usage dumps."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def _parser():
-    p = _Parser(prog="python -m linparity.simulate",
+    p = OneLineParser(prog="python -m linparity.simulate",
                 description="Pre-train the linear autoregressive parity model with next-token "
                             "prediction (Algorithm 3), then post-train it with STaR, REINFORCE or GRPO, "
                             "and compare the measured long fraction with Theorem 2's prediction (STaR).",

@@ -510,9 +510,9 @@ def _simulate_helps():
 
 
 def _parser():
-    from .simulate import _Parser
+    from ._cli import OneLineParser
 
-    p = _Parser(
+    p = OneLineParser(
         prog="python -m linparity.sweep",
         description="Run a grid of linparity.simulate experiments (d x p_long x seeds x any simulate "
                     "setting) on local processes or a Dask cluster, resumably, and tabulate the samples "
