@@ -16,10 +16,12 @@ chain position l). Decoding: ``P(+1) = sigma(s / tau)``; at 2a, +1 means EOS.
 Greedy ties (``s == 0``) go to +1, i.e. to EOS at 2a.
 """
 
+import functools
+
 import numpy as np
 
 from . import _validate
-from ._kernels._policy import _generate, _log_prob, _response_stats, u_form
+from ._kernels._policy import _generate, _log_prob, _response_stats
 
 
 def position_offsets(d):
@@ -34,6 +36,31 @@ def position_offsets(d):
     d = _validate.check_d(d)
     sizes = [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=None)
+def x_part_indices(d):
+    """Where, in ``theta``, the two x parts of every context block (2a and chain) sit.
+
+    Returns
+    -------
+    over_x, over_last_x : ndarray of int64
+        Indices of the weights over ``x`` and, at the same places in the same order,
+        of the weights over ``last token * x``. The kernels work in the "u-form"
+        ``u+- = w_x +- w_l`` (``_kernels/_policy.py``); these two arrays convert.
+        Read-only (shared between callers).
+    """
+    offsets = position_offsets(d)
+    over_x, over_last = [], []
+    for k in range(1, d + 1):
+        m = 1 if k == 1 else k - 1
+        o = int(offsets[k])
+        over_x.append(np.arange(o, o + d))
+        over_last.append(np.arange(o + d + m, o + 2 * d + m))
+    out = np.concatenate(over_x), np.concatenate(over_last)
+    for a in out:
+        a.setflags(write=False)
+    return out
 
 
 class LinearAR:
@@ -88,7 +115,12 @@ class LinearAR:
 
     def kernel_params(self):
         """``theta`` in the layout the policy kernels read (see ``_kernels/_policy.py``)."""
-        return u_form(self.theta, self.offsets)
+        over_x, over_last = x_part_indices(self.d)
+        w_x, w_l = self.theta[over_x], self.theta[over_last]
+        params = self.theta.copy()
+        params[over_x] = w_x + w_l
+        params[over_last] = w_x - w_l
+        return params
 
     def copy(self):
         return LinearAR(self.d, self.theta.copy())

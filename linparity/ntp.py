@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _validate
 from ._kernels._ntp import _ntp_steps
-from .model import LinearAR, position_offsets
+from .model import LinearAR, position_offsets, x_part_indices
 from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key
 
 def default_lambdas(d, n_samples, n_long):
@@ -113,13 +113,7 @@ class Algorithm3:
         self._compact = np.concatenate([np.arange(s0, s0 + n) for s0, n in zip(self._padded_offsets, sizes)])
         # The kernel keeps the two x parts of a context block as u+- = (x part) +-
         # (last * x part) (see _kernels/_ntp.py); these index the two halves.
-        plus, minus = [], []
-        for k in range(1, self.d + 1):
-            m = 1 if k == 1 else k - 1
-            start = self.offsets[k]
-            plus.append(np.arange(start, start + self.d))
-            minus.append(np.arange(start + self.d + m, start + 2 * self.d + m))
-        self._plus, self._minus = np.concatenate(plus), np.concatenate(minus)
+        self._plus, self._minus = x_part_indices(self.d)
         self._g = _aligned_zeros(int(self._padded_offsets[-1]))
         self._a = _aligned_zeros(int(self._padded_offsets[-1]))
         self.steps = np.zeros(n_blocks, dtype=np.int64)
@@ -183,12 +177,13 @@ class Algorithm3:
     def _per_coordinate(self, values):
         return np.repeat(values, np.diff(self.offsets))
 
+    def _last_iterate(self, grad_sum, lam):
+        t = self._per_coordinate(self.steps).astype(np.float64)
+        return np.divide(-grad_sum, lam * t, out=np.zeros_like(grad_sum), where=t > 0)
+
     def last_iterate(self):
         """The current SGD iterate ``w_t = -G_t / (lambda t)`` (zero where t = 0)."""
-        t = self._per_coordinate(self.steps).astype(np.float64)
-        lam = self._per_coordinate(self.lambdas)
-        theta = np.divide(-self.grad_sum, lam * t, out=np.zeros_like(self.grad_sum), where=t > 0)
-        return LinearAR(self.d, theta)
+        return LinearAR(self.d, self._last_iterate(self.grad_sum, self._per_coordinate(self.lambdas)))
 
     def model(self):
         """Algorithm 3's output: the averaged iterates of every block.
@@ -198,9 +193,10 @@ class Algorithm3:
         n = self._per_coordinate(self.steps - self.average_start).astype(np.float64)
         lam = self._per_coordinate(self.lambdas)
         h = self._per_coordinate(self.harmonic)
-        total = h * self.grad_sum - self.start_term - self.weighted_sum
+        grad_sum = self.grad_sum  # a converted copy: take it once
+        total = h * grad_sum - self.start_term - self.weighted_sum
         average = np.divide(-total, lam * n, out=np.zeros_like(total), where=n > 0)
-        theta = np.where(n > 0, average, self.last_iterate().theta)
+        theta = np.where(n > 0, average, self._last_iterate(grad_sum, lam))
         return LinearAR(self.d, theta)
 
 

@@ -18,7 +18,7 @@ so the update stays on-policy; at ``tau = 1`` it is the model's own.
 import numpy as np
 
 from . import _validate
-from .model import LinearAR
+from .model import LinearAR, x_part_indices
 from .ntp import Algorithm3
 from .task import (REWARDS, STREAM_PG_PROMPTS, STREAM_PG_SAMPLES, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES,
                    STREAM_SHUFFLE, Batch, draw_prompts, stream_key)
@@ -209,18 +209,6 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
 
 # --------------------------------------------------------------------------- policy gradient
 
-def _x_part_indices(offsets):
-    """Indices of the two x parts (over x, and over last * x) of every context block."""
-    d = int(offsets[1])
-    plus, minus = [], []
-    for k in range(1, len(offsets) - 1):
-        m = 1 if k == 1 else k - 1
-        o = int(offsets[k])
-        plus.append(np.arange(o, o + d))
-        minus.append(np.arange(o + d + m, o + 2 * d + m))
-    return np.concatenate(plus), np.concatenate(minus)
-
-
 def _u_grad_to_theta(g_u, plus, minus):
     """A gradient over the u-form parameters as a gradient over theta (chain rule:
     ``u+- = w_x +- w_l`` gives ``g_wx = g_u+ + g_u-`` and ``g_wl = g_u+ - g_u-``), in place."""
@@ -258,7 +246,7 @@ def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
         raise ValueError(f"weights must be {x.shape[0]} finite numbers")
     inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
     return _gradient(model.kernel_params(), model.offsets, x, y, lengths, weights, inv_tau,
-                     *_x_part_indices(model.offsets))
+                     *x_part_indices(model.d))
 
 
 def _gradient(params, offsets, x, y, lengths, weights, inv_tau, plus, minus, buffers=None, out=None):
@@ -357,7 +345,7 @@ class PolicyGradient:
         n, d = self.batch_size * self.group_size, model.d
         self._x, self._y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
         self._lengths, self._rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
-        self._plus, self._minus = _x_part_indices(model.offsets)
+        self._plus, self._minus = x_part_indices(model.d)
         self._buffers = np.empty((max(1, -(-n // PG_CHUNK)), int(model.offsets[-1])))
         self._grad = np.empty(int(model.offsets[-1]))
 

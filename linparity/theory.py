@@ -572,8 +572,7 @@ def sample_lower_bound(d, p_long):
     """
     p = _as_probability_array(p_long)
     d_arr = np.asarray(d, dtype=float)
-    value = 1.0 / (2.0 * (p + np.exp2(1.0 - d_arr)))
-    return value[()] if np.ndim(value) == 0 else value
+    return _scalar_or_array(1.0 / (2.0 * (p + np.exp2(1.0 - d_arr))))
 
 
 def polynomial_degree(kappa):

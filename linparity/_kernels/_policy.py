@@ -10,7 +10,7 @@ Parameters live in one flat float64 vector ``theta`` with an offsets table
   ``phi_l = [x, y_1..y_{l-1}, y_{l-1} * x]`` (2d + l - 1 entries).
 
 Features are never materialised. The kernels take the parameters in their "u-form"
-(:func:`u_form`): in every context block the two x parts ``w_x`` (over x) and
+(``LinearAR.kernel_params``): in every context block the two x parts ``w_x`` (over x) and
 ``w_l`` (over last * x) are replaced by ``u+ = w_x + w_l`` and ``u- = w_x - w_l``, so
 ``<w, phi> = <u_s, x> + <w_y, y_<l>`` with s the last token: one pass over x, not two.
 
@@ -53,20 +53,6 @@ def _ctx_dot(v, o, d, m, xf, yf):
     for k in range(m):
         s += vy[k] * yf[k]
     return s
-
-
-def u_form(theta, offsets):
-    """The kernels' layout of ``theta``: each context block's x parts as ``w_x +- w_l``."""
-    out = np.array(theta, dtype=np.float64, copy=True)
-    d = int(offsets[1])
-    for k in range(1, len(offsets) - 1):
-        o = int(offsets[k])
-        m = 1 if k == 1 else k - 1
-        w_x = theta[o:o + d]
-        w_l = theta[o + d + m:o + 2 * d + m]
-        out[o:o + d] = w_x + w_l
-        out[o + d + m:o + 2 * d + m] = w_x - w_l
-    return out
 
 
 @njit(cache=True, inline="always")
