@@ -1,10 +1,10 @@
 """``python -m benchmarks [--quick] [--only NAME ...] [--json PATH] [--markdown PATH]``."""
 
-import argparse
 import json
 import os
 import sys
 
+from linparity._cli import OneLineParser
 from linparity._io import write_atomic
 
 from . import _common, ntp_sgd, policy_gradient, sampling, system
@@ -55,7 +55,7 @@ def table(results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser = OneLineParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter measurements (d = 64 still covered)")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, help="run only these benchmarks")
     parser.add_argument("--json", metavar="PATH", help="write the machine, results and ratios as JSON")
