@@ -12,11 +12,10 @@ so the kernel keeps two running sums per coordinate (``grad_sum`` = G and
 A gradient is ``c * phi`` with ``c = -target * sigma(-target * s)``.
 """
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
+from ._logistic import _sigmoid
 from ._policy import FAST
 
 # Layout of a context block in the kernel: theta's block [x part (d), prefix (m),
@@ -31,11 +30,14 @@ from ._policy import FAST
 
 @njit(cache=True, inline="always")
 def _coefficient(dot, target, t_prev, lam):
-    """Loss-gradient coefficient at the current iterate w_{t-1} = -G / (lambda (t-1))."""
-    s = 0.0 if t_prev == 0 else -dot / (lam * t_prev)
-    z = -target * s
-    sig = 1.0 / (1.0 + math.exp(-z)) if z >= 0.0 else math.exp(z) / (1.0 + math.exp(z))
-    c = -target * sig
+    """Loss-gradient coefficient at the current iterate w_{t-1} = -G / (lambda (t-1)).
+
+    With s = -dot / (lambda t_prev), c = -target sigma(-target s). The reciprocal
+    does not depend on earlier samples, so the processor computes it ahead: only a
+    multiply, the exponential and one division wait on the previous step.
+    """
+    inv = 0.0 if t_prev == 0 else 1.0 / (lam * t_prev)
+    c = -target * _sigmoid(target * dot * inv)
     # A confident position's coefficient underflows towards subnormal numbers, whose
     # arithmetic is ~100x slower; below 1e-200 its contribution is invisible next to
     # any coordinate of G anyway, so it is dropped.
