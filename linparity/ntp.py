@@ -68,6 +68,20 @@ def _aligned_zeros(n):
     return raw[shift:shift + n]
 
 
+def _internal_order(d, k):
+    """Where theta's entries of block ``k`` sit in the kernel's block (_kernels/_ntp.py).
+
+    Theta: [x (d)] for position 1; [x (d), y_1, y_1 x (d), bias] for 2a;
+    [x (d), prefix (m), last x (d)] for a chain block. Kernel: [u+ (d), u- (d), rest].
+    """
+    x_part = np.arange(d)
+    if k == 0:
+        return x_part
+    if k == 1:
+        return np.concatenate([x_part, [2 * d], d + x_part, [2 * d + 1]])
+    return np.concatenate([x_part, 2 * d + np.arange(k - 1), d + x_part])
+
+
 #: Long samples a training set should hold by default (pre-training and every STaR round).
 LONG_TARGET = 100_000
 
@@ -110,9 +124,12 @@ class Algorithm3:
         sizes = np.diff(self.offsets)
         padded = -(-sizes // _PAD) * _PAD
         self._padded_offsets = np.concatenate([[0], np.cumsum(padded)]).astype(np.int64)
-        self._compact = np.concatenate([np.arange(s0, s0 + n) for s0, n in zip(self._padded_offsets, sizes)])
-        # The kernel keeps the two x parts of a context block as u+- = (x part) +-
-        # (last * x part) (see _kernels/_ntp.py); these index the two halves.
+        # Inside a context block the kernel keeps the two x parts as u+- = (x part)
+        # +- (last * x part), side by side and before the prefix (see
+        # _kernels/_ntp.py); _compact maps theta's index to the padded internal one
+        # and _plus/_minus index the two x parts in theta's layout.
+        self._compact = np.concatenate([s0 + _internal_order(self.d, k) for k, s0 in
+                                        enumerate(self._padded_offsets[:-1])])
         self._plus, self._minus = x_part_indices(self.d)
         self._g = _aligned_zeros(int(self._padded_offsets[-1]))
         self._a = _aligned_zeros(int(self._padded_offsets[-1]))

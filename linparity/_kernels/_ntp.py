@@ -18,14 +18,16 @@ from numba import njit, prange
 from ._logistic import _sigmoid
 from ._policy import FAST
 
-# Layout of a context block in the kernel: theta's block [x part (d), prefix (m),
-# last * x part (d)] becomes [u+ (d), prefix (m), u- (d)] with u+- = (x part) +- (last
-# * x part). A sample whose last token is s only reads and moves u_s (by 2 c x): half
-# the work of touching both x parts. The state converts back (ntp.Algorithm3).
+# Layout of a block in the kernel. Theta's context block [x part (d), prefix (m),
+# last * x part (d)] becomes [u+ (d), u- (d), prefix (m)] with u+- = (x part) +- (last
+# * x part); position 2a ends with [y_1 weight, bias] instead of a prefix. A sample
+# whose last token is s only reads and moves u_s (by 2 c x): half the work of touching
+# both x parts. The state converts back (ntp.Algorithm3).
 #
-# The kernel slices a block's views once per batch and indexes samples as x[i, j]:
-# views made per sample cost reference counting, and offset arithmetic on signed
-# indices costs a wrap-around test that blocks SIMD.
+# The two u parts are viewed as the rows of a (2, d) array and a sample picks its row
+# by index: no array view is chosen per sample (that costs reference counting), and a
+# row index that does not change inside the loop over j leaves that loop free to use
+# SIMD (an offset added to j would not: numba tests signed indices for wrap-around).
 
 
 @njit(cache=True, inline="always")
@@ -45,24 +47,24 @@ def _coefficient(dot, target, t_prev, lam):
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _block_dot(u, gy, x, y, i, d, m):
-    """<G, phi> for sample i, with ``u`` the u+ or u- part that its last token selects."""
+def _block_dot(u, row, gy, x, y, i, d, m):
+    """<G, phi> for sample i; ``row`` is its u part (0: last token +1, 1: -1)."""
     s = 0.0
     for j in range(d):
-        s += u[j] * x[i, j]
+        s += u[row, j] * x[i, j]
     for k in range(m):
         s += gy[k] * y[i, k]
     return s
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _block_axpy(u, gy, au, ay, x, y, i, d, m, c, ch):
+def _block_axpy(u, au, row, gy, ay, x, y, i, d, m, c, ch):
     c2 = 2.0 * c
     ch2 = 2.0 * ch
     for j in range(d):
         v = x[i, j]
-        u[j] += c2 * v
-        au[j] += ch2 * v
+        u[row, j] += c2 * v
+        au[row, j] += ch2 * v
     for k in range(m):
         v = y[i, k]
         gy[k] += c * v
@@ -96,36 +98,55 @@ def _position1(g, a, x, y, samples, state, lam, horizon):
 
 
 @njit(cache=True, fastmath=FAST)
-def _context_block(g, a, x, y, lengths, samples, state, lam, horizon, m, with_bias):
-    """Steps of a block over the context [x, y_1..y_m, y_m * x] (2a: m = 1, with bias).
-
-    The target is y_{m+1} for a chain position, and EOS (+1) after a short sample or
-    go on (-1) after a long one at 2a.
-    """
+def _position2a(g, a, x, y, lengths, samples, state, lam, horizon):
+    """Steps of position 2a: EOS (+1) after a short sample, go on (-1) after a long one."""
     d = x.shape[1]
-    g_plus, gy, g_minus = g[0:d], g[d:d + m], g[d + m:2 * d + m]
-    a_plus, ay, a_minus = a[0:d], a[d:d + m], a[d + m:2 * d + m]
+    u, au = g[0:2 * d].reshape((2, d)), a[0:2 * d].reshape((2, d))
     t = int(state[0])
     h = state[1]
     for r in range(samples.shape[0]):
         if t >= horizon:
             break
         i = samples[r]
-        plus = y[i, m - 1] > 0
-        u = g_plus if plus else g_minus
-        s = _block_dot(u, gy, x, y, i, d, m)
-        if with_bias:
-            s += g[2 * d + 1]
-            target = 1.0 if lengths[i] == 1 else -1.0
-        else:
-            target = y[i, m]
-        c = _coefficient(s, target, t, lam)
+        y1 = np.float64(y[i, 0])
+        row = 0 if y1 > 0 else 1
+        s = g[2 * d] * y1 + g[2 * d + 1]
+        for j in range(d):
+            s += u[row, j] * x[i, j]
+        c = _coefficient(s, 1.0 if lengths[i] == 1 else -1.0, t, lam)
         if c != 0.0:
             ch = c * h
-            _block_axpy(u, gy, a_plus if plus else a_minus, ay, x, y, i, d, m, c, ch)
-            if with_bias:
-                g[2 * d + 1] += c
-                a[2 * d + 1] += ch
+            c2 = 2.0 * c
+            ch2 = 2.0 * ch
+            for j in range(d):
+                v = x[i, j]
+                u[row, j] += c2 * v
+                au[row, j] += ch2 * v
+            g[2 * d] += c * y1
+            a[2 * d] += ch * y1
+            g[2 * d + 1] += c
+            a[2 * d + 1] += ch
+        t += 1
+        h += 1.0 / t
+    state[0] = t
+    state[1] = h
+
+
+@njit(cache=True, fastmath=FAST)
+def _chain_block(g, a, state, lam, horizon, m, x, y):
+    """Steps of chain position m + 1 over the long samples ``x``, ``y`` (target y_{m+1})."""
+    d = x.shape[1]
+    u, gy = g[0:2 * d].reshape((2, d)), g[2 * d:2 * d + m]
+    au, ay = a[0:2 * d].reshape((2, d)), a[2 * d:2 * d + m]
+    t = int(state[0])
+    h = state[1]
+    for i in range(x.shape[0]):
+        if t >= horizon:
+            break
+        row = 0 if y[i, m - 1] > 0 else 1
+        c = _coefficient(_block_dot(u, row, gy, x, y, i, d, m), y[i, m], t, lam)
+        if c != 0.0:
+            _block_axpy(u, au, row, gy, ay, x, y, i, d, m, c, c * h)
         t += 1
         h += 1.0 / t
     state[0] = t
@@ -142,26 +163,24 @@ def _chain_pair(g1, a1, s1, lam1, hz1, m1, g2, a2, s2, lam2, hz2, m2, x, y):
     separate loops.
     """
     d = x.shape[1]
-    p1, y1, n1 = g1[0:d], g1[d:d + m1], g1[d + m1:2 * d + m1]
-    q1, z1, r1 = a1[0:d], a1[d:d + m1], a1[d + m1:2 * d + m1]
-    p2, y2, n2 = g2[0:d], g2[d:d + m2], g2[d + m2:2 * d + m2]
-    q2, z2, r2 = a2[0:d], a2[d:d + m2], a2[d + m2:2 * d + m2]
+    u1, y1 = g1[0:2 * d].reshape((2, d)), g1[2 * d:2 * d + m1]
+    v1, z1 = a1[0:2 * d].reshape((2, d)), a1[2 * d:2 * d + m1]
+    u2, y2 = g2[0:2 * d].reshape((2, d)), g2[2 * d:2 * d + m2]
+    v2, z2 = a2[0:2 * d].reshape((2, d)), a2[2 * d:2 * d + m2]
     t1, h1, t2, h2 = int(s1[0]), s1[1], int(s2[0]), s2[1]
     for i in range(x.shape[0]):
         on1 = t1 < hz1
         on2 = t2 < hz2
         if not (on1 or on2):
             break
-        plus1 = y[i, m1 - 1] > 0
-        plus2 = y[i, m2 - 1] > 0
-        u1 = p1 if plus1 else n1
-        u2 = p2 if plus2 else n2
-        c1 = _coefficient(_block_dot(u1, y1, x, y, i, d, m1), y[i, m1], t1, lam1) if on1 else 0.0
-        c2 = _coefficient(_block_dot(u2, y2, x, y, i, d, m2), y[i, m2], t2, lam2) if on2 else 0.0
+        r1 = 0 if y[i, m1 - 1] > 0 else 1
+        r2 = 0 if y[i, m2 - 1] > 0 else 1
+        c1 = _coefficient(_block_dot(u1, r1, y1, x, y, i, d, m1), y[i, m1], t1, lam1) if on1 else 0.0
+        c2 = _coefficient(_block_dot(u2, r2, y2, x, y, i, d, m2), y[i, m2], t2, lam2) if on2 else 0.0
         if c1 != 0.0:
-            _block_axpy(u1, y1, q1 if plus1 else r1, z1, x, y, i, d, m1, c1, c1 * h1)
+            _block_axpy(u1, v1, r1, y1, z1, x, y, i, d, m1, c1, c1 * h1)
         if c2 != 0.0:
-            _block_axpy(u2, y2, q2 if plus2 else r2, z2, x, y, i, d, m2, c2, c2 * h2)
+            _block_axpy(u2, v2, r2, y2, z2, x, y, i, d, m2, c2, c2 * h2)
         if on1:
             t1 += 1
             h1 += 1.0 / t1
@@ -204,7 +223,7 @@ def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
             if k == 0:
                 _position1(g, a, x, y, order, state, lam[k], horizon[k])
             else:
-                _context_block(g, a, x, y, lengths, order, state, lam[k], horizon[k], 1, True)
+                _position2a(g, a, x, y, lengths, order, state, lam[k], horizon[k])
             steps[k] = int(state[0])
             harmonic[k] = state[1]
             continue
@@ -217,8 +236,7 @@ def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
         g1 = grad_sum[offsets[k1]:offsets[k1 + 1]]
         a1 = weighted_sum[offsets[k1]:offsets[k1 + 1]]
         if k2 == k1:
-            long_rows = np.arange(x_long.shape[0])
-            _context_block(g1, a1, x_long, y_long, lengths, long_rows, s1, lam[k1], horizon[k1], k1 - 1, False)
+            _chain_block(g1, a1, s1, lam[k1], horizon[k1], k1 - 1, x_long, y_long)
         else:
             g2 = grad_sum[offsets[k2]:offsets[k2 + 1]]
             a2 = weighted_sum[offsets[k2]:offsets[k2 + 1]]
