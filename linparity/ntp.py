@@ -59,6 +59,11 @@ def position_lambdas(d, lambda_1, lambda_2a, lambda_chain):
 
 
 _PAD = 16  # doubles: 128 bytes, two cache lines (adjacent-line prefetch pairs them)
+# Doubles left empty after every block. Threads write different blocks, and a
+# processor's next-line prefetcher reaches past the end of its block: with blocks
+# back to back, the short-sample steps (positions 1 and 2a, on two threads) ran 2x
+# slower on two threads than on one; 256 bytes of gap were enough, 512 leave margin.
+_GAP = 64
 
 
 def _aligned_zeros(n):
@@ -120,9 +125,10 @@ class Algorithm3:
         size = int(self.offsets[-1])
         # The kernel updates blocks on different threads; blocks that shared a cache
         # line would make those threads fight over it on every sample, so the running
-        # sums live in a padded layout, each block starting on its own 128-byte line.
+        # sums live in a padded layout, each block starting on its own 128-byte line
+        # and followed by a gap (_GAP).
         sizes = np.diff(self.offsets)
-        padded = -(-sizes // _PAD) * _PAD
+        padded = -(-sizes // _PAD) * _PAD + _GAP
         self._padded_offsets = np.concatenate([[0], np.cumsum(padded)]).astype(np.int64)
         # Inside a context block the kernel keeps the two x parts as u+- = (x part)
         # +- (last * x part), side by side and before the prefix (see
