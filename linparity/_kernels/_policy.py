@@ -68,33 +68,84 @@ def _token(s, inv_tau, greedy, u):
     return 1 if u < _sigmoid(s * inv_tau) else -1
 
 
-@njit(cache=True, inline="always", fastmath=FAST)
-def _respond(theta, offsets, xr, yr, inv_tau, greedy, key, base):
-    """Write one response to ``yr`` and return its length.
+#: Rows per work item of the parallel response kernels. Items are fixed whatever the
+#: number of threads, and every row's numbers depend on the row alone.
+RESPONSE_CHUNK = 256
+#: Long responses drawn side by side, one position at a time: a token waits on its
+#: logit and sigmoid, and several independent responses give the processor other
+#: work meanwhile; they also share each position's weights while these sit in cache.
+LOCKSTEP = 8
 
-    The response row itself holds the prefix the next logit needs: no scratch.
-    Uniform ``base + k`` of stream ``key`` drives token k: 0 for y_1, 1 for the 2a
-    decision, l for chain position l.
+
+@njit(cache=True, inline="always", fastmath=FAST)
+def _row_logit(theta, o, d, m, x, y, i):
+    """Logit of the block at ``o`` (u-form, context y_1..y_m) for row ``i`` of x, y.
+
+    Both u parts are dotted with x and the last token picks a result, not an array:
+    a branch on a random token is mispredicted half the time.
     """
-    d = xr.shape[0]
+    up = theta[o:o + d]
+    vy = theta[o + d:o + d + m]
+    um = theta[o + d + m:o + 2 * d + m]
+    sp = 0.0
+    sm = 0.0
     for j in range(d):
-        yr[j] = 0
-    yr[0] = _token(_x_dot(theta, offsets[0], d, xr), inv_tau, greedy, _uniform(key, base))
-    if _token(_logit_2a(theta, offsets, d, xr, yr), inv_tau, greedy, _uniform(key, base + 1)) > 0:
-        return 1
-    for l in range(2, d + 1):
-        s = _ctx_dot(theta, offsets[l], d, l - 1, xr, yr)
-        yr[l - 1] = _token(s, inv_tau, greedy, _uniform(key, base + l))
-    return d
+        sp += up[j] * x[i, j]
+        sm += um[j] * x[i, j]
+    s = 0.0
+    for k in range(m):
+        s += vy[k] * y[i, k]
+    return s + (sp if y[i, m - 1] > 0 else sm)
+
+
+@njit(cache=True, inline="always", fastmath=FAST)
+def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, start, longs):
+    """Write the responses of rows ``lo .. hi - 1`` to ``y`` and ``lengths``.
+
+    Uniform ``(start + i) * (d + 1) + k`` of stream ``key`` drives token k of row i:
+    0 for y_1, 1 for the 2a decision, l for chain position l. Every row's y_1 and 2a
+    decision come first; the rows that go on are then drawn ``LOCKSTEP`` at a time.
+    ``longs`` is scratch for at least ``hi - lo`` row indices.
+    """
+    d = x.shape[1]
+    o0 = offsets[0]
+    o1 = offsets[1]
+    n_long = 0
+    for i in range(lo, hi):
+        base = (start + i) * (d + 1)
+        for j in range(d):
+            y[i, j] = 0
+        s = 0.0
+        for j in range(d):
+            s += theta[o0 + j] * x[i, j]
+        y[i, 0] = _token(s, inv_tau, greedy, _uniform(key, base))
+        s2a = _row_logit(theta, o1, d, 1, x, y, i) + theta[o1 + 2 * d + 1]
+        if _token(s2a, inv_tau, greedy, _uniform(key, base + 1)) > 0:
+            lengths[i] = 1
+        else:
+            lengths[i] = d
+            longs[n_long] = i
+            n_long += 1
+    for g0 in range(0, n_long, LOCKSTEP):
+        g1 = min(n_long, g0 + LOCKSTEP)
+        for l in range(2, d + 1):
+            o = offsets[l]
+            for r in range(g0, g1):
+                i = longs[r]
+                s = _row_logit(theta, o, d, l - 1, x, y, i)
+                y[i, l - 1] = _token(s, inv_tau, greedy, _uniform(key, (start + i) * (d + 1) + l))
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)
 def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
     """Sample (or greedily decode) one response per prompt; prompt i uses the
     uniforms ``(start + i) * (d + 1) + k`` of stream ``key``."""
-    n, d = x.shape
-    for i in prange(n):
-        len_out[i] = _respond(theta, offsets, x[i], y_out[i], inv_tau, greedy, key, (start + i) * (d + 1))
+    n = x.shape[0]
+    for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+        lo = c * RESPONSE_CHUNK
+        hi = min(n, lo + RESPONSE_CHUNK)
+        longs = np.empty(hi - lo, np.int64)
+        _respond_rows(theta, offsets, x, y_out, len_out, lo, hi, inv_tau, greedy, key, start, longs)
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)

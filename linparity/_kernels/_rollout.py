@@ -4,23 +4,16 @@ One pass per prompt instead of three kernels and two intermediate arrays; the
 numbers are those of ``_draw_prompts``, ``_generate`` and ``_rewards`` in turn.
 """
 
+import numpy as np
 from numba import njit, prange
 
-from ._policy import FAST, _respond
+from ._policy import FAST, RESPONSE_CHUNK, _respond_rows
 from ._task import _fill_prompt, _reward_row
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
 def _rollout(theta, offsets, key_x, key_y, start, inv_tau, end_to_end, x_out, y_out, len_out, reward_out):
-    n, d = x_out.shape
-    stride = (d + 63) // 64
-    for i in prange(n):
-        xr = x_out[i]
-        yr = y_out[i]
-        _fill_prompt(key_x, (start + i) * stride, xr)
-        length = _respond(theta, offsets, xr, yr, inv_tau, False, key_y, (start + i) * (d + 1))
-        len_out[i] = length
-        reward_out[i] = _reward_row(xr, yr, length, end_to_end)
+    """The STaR rollout: :func:`_group_rollout` with one response per prompt."""
+    _group_rollout(theta, offsets, key_x, key_y, start, 1, inv_tau, end_to_end, x_out, y_out, len_out, reward_out)
 
 
 @njit(cache=True)
@@ -41,7 +34,7 @@ def _compact_rows(x, y, lengths, keep, x_out, y_out, len_out):
 def _group_rollout(theta, offsets, key_x, key_y, start, group, inv_tau, end_to_end,
                    x_out, y_out, len_out, reward_out):
     """Rollouts in groups of ``group`` responses to the same prompt (GRPO; REINFORCE is
-    ``group == 1``, where this equals :func:`_rollout`).
+    ``group == 1``, which is :func:`_rollout`).
 
     Row r is response ``start + r`` of stream ``key_y`` and answers prompt
     ``(start + r) // group`` of stream ``key_x`` (``start`` a multiple of ``group``).
@@ -50,10 +43,12 @@ def _group_rollout(theta, offsets, key_x, key_y, start, group, inv_tau, end_to_e
     """
     n, d = x_out.shape
     stride = (d + 63) // 64
-    for i in prange(n):
-        xr = x_out[i]
-        yr = y_out[i]
-        _fill_prompt(key_x, ((start + i) // group) * stride, xr)
-        length = _respond(theta, offsets, xr, yr, inv_tau, False, key_y, (start + i) * (d + 1))
-        len_out[i] = length
-        reward_out[i] = _reward_row(xr, yr, length, end_to_end)
+    for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+        lo = c * RESPONSE_CHUNK
+        hi = min(n, lo + RESPONSE_CHUNK)
+        for i in range(lo, hi):
+            _fill_prompt(key_x, ((start + i) // group) * stride, x_out[i])
+        longs = np.empty(hi - lo, np.int64)
+        _respond_rows(theta, offsets, x_out, y_out, len_out, lo, hi, inv_tau, False, key_y, start, longs)
+        for i in range(lo, hi):
+            reward_out[i] = _reward_row(x_out[i], y_out[i], len_out[i], end_to_end)
