@@ -3,9 +3,11 @@
 * ``headline``: ``python -m linparity.simulate --d 64 --p-long 0.01`` in a fresh
   process, with a cold numba cache (compilation included) and warm.
 * ``roofline``: the NTP kernel's achieved GFLOP/s, from the operation count below,
-  against numpy's float64 matmul measured in the same run.
+  against numpy's float64 matmul measured in the same run, and against the same
+  loads and stores without SGD's dependencies (:func:`_access_pattern`): the most
+  this way of updating one sample at a time could reach on the machine.
 * ``scaling``: cost per long sample against d (fitted exponent), and 1 versus 2
-  threads for the parallel kernels.
+  threads for the parallel kernels, measured in alternation (see :func:`_interleaved`).
 """
 
 import glob
@@ -18,8 +20,10 @@ import time
 
 import numba
 import numpy as np
+from numba import njit, prange
 
 from linparity import ntp, task
+from linparity._kernels._policy import FAST
 from linparity.model import LinearAR, position_offsets
 
 from ._common import ROOT, best_time, record
@@ -74,9 +78,61 @@ def _long_batch(d, n):
     return task.draw_demonstrations(n, d, 1.0, key=task.stream_key(3, d))
 
 
-def _ntp_seconds(d, batch):
+def _ntp_seconds(d, batch, repeat=5):
     lam = ntp.default_lambdas(d, len(batch.lengths), len(batch.lengths))
-    return best_time(lambda: ntp.Algorithm3(d, lam).partial_fit(*batch, check=False), repeat=3)
+    return best_time(lambda: ntp.Algorithm3(d, lam).partial_fit(*batch, check=False), repeat=repeat)
+
+
+@njit(cache=True, fastmath=FAST)
+def _access_pattern_block(u, a, x, length):
+    sink = 0.0
+    for r in range(x.shape[0]):
+        s = 0.0
+        for j in range(length):
+            s += u[j] * x[r, j]
+        sink += s
+        c = 1e-12 * (r & 7)  # independent of s: no chain from one sample to the next
+        for j in range(length):
+            v = x[r, j]
+            u[j] += c * v
+            a[j] += 2.0 * c * v
+    return sink
+
+
+@njit(cache=True, parallel=True, fastmath=FAST)
+def _access_pattern(u, a, x, lengths, sinks):
+    """The NTP kernel's loads, stores and flops without its dependencies.
+
+    Block b reads ``u[b, :lengths[b]]`` against every row of ``x`` (a dot), then adds
+    multiples of the row to ``u[b]`` and ``a[b]``: 6 flops per coordinate, as in the
+    NTP kernel, but the multiple does not wait for the dot or an exponential. Blocks
+    run in parallel, as there. Returns nothing; ``sinks[b]`` is the sum of the dots.
+    """
+    for b in prange(lengths.shape[0]):
+        sinks[b] = _access_pattern_block(u[b], a[b], x, lengths[b])
+
+
+def access_pattern_numpy(u, a, x, lengths):
+    """Plain-numpy twin of :func:`_access_pattern` (returns the sinks)."""
+    sinks = np.zeros(len(lengths))
+    xf = x.astype(np.float64)
+    for b, length in enumerate(lengths):
+        for r in range(x.shape[0]):
+            sinks[b] += u[b, :length] @ xf[r, :length]
+            c = 1e-12 * (r & 7)
+            u[b, :length] += c * xf[r, :length]
+            a[b, :length] += 2.0 * c * xf[r, :length]
+    return sinks
+
+
+def pattern_gflops(d, n):
+    """GFLOP/s of :func:`_access_pattern` over the NTP kernel's blocks at ``d`` (same flop count)."""
+    lengths = np.array([d, d + 1] + [d + l - 1 for l in range(2, d + 1)], dtype=np.int64)
+    x = np.where(np.random.default_rng(0).random((n, 2 * d)) < 0.5, -1, 1).astype(np.int8)
+    stride = 2 * d + 64  # rows apart by more than a prefetch reach, as in ntp.Algorithm3
+    u, a, sinks = np.zeros((len(lengths), stride)), np.zeros((len(lengths), stride)), np.zeros(len(lengths))
+    seconds = best_time(lambda: _access_pattern(u, a, x, lengths, sinks), repeat=5)
+    return ntp_flops_per_long_sample(d) * n / seconds / 1e9
 
 
 def roofline(quick):
@@ -86,9 +142,31 @@ def roofline(quick):
     seconds = _ntp_seconds(d, batch)
     kernel = ntp_flops_per_long_sample(d) * n / seconds / 1e9
     matmul = matmul_gflops(1024 if quick else 2048)
+    pattern = pattern_gflops(d, n)
     return [record("roofline", "linparity", d, numba.config.NUMBA_NUM_THREADS, kernel, "GFLOP/s",
                    matmul_gflops=matmul, fraction_of_matmul=kernel / matmul,
+                   pattern_gflops=pattern, fraction_of_pattern=kernel / pattern,
                    flops_per_long_sample=ntp_flops_per_long_sample(d))]
+
+
+def _interleaved(measures, threads, rounds):
+    """Best seconds of every (kernel, thread count), measuring them in alternation.
+
+    On a shared machine the speed drifts from second to second; timing one thread
+    count after the other would put the drift into their ratio.
+    """
+    available = numba.config.NUMBA_NUM_THREADS
+    best = {}
+    try:
+        for _ in range(rounds):
+            for name, measure in measures.items():
+                for t in threads:
+                    numba.set_num_threads(t)
+                    seconds = measure()
+                    best[name, t] = min(best.get((name, t), np.inf), seconds)
+    finally:
+        numba.set_num_threads(available)
+    return best
 
 
 def scaling(quick):
@@ -109,19 +187,13 @@ def scaling(quick):
     rng = np.random.default_rng(0)
     model = LinearAR(d, rng.normal(scale=0.3, size=int(position_offsets(d)[-1])))
     x = task.draw_prompts(5_000 if quick else 20_000, d, key=5)
-    kernels = {"ntp_steps": lambda: _ntp_seconds(d, batch),
-               "generate": lambda: best_time(lambda: model.generate(x, key=1), repeat=3),
-               "response_stats": lambda: best_time(lambda: model.response_stats(x), repeat=3)}
-    available = numba.config.NUMBA_NUM_THREADS
-    for name, measure in kernels.items():
-        seconds = {}
-        for threads in sorted({1, min(2, available)}):
-            numba.set_num_threads(threads)
-            try:
-                seconds[threads] = measure()
-            finally:
-                numba.set_num_threads(available)
-        for threads, s in seconds.items():
-            results.append(record("scaling", "linparity", d, threads, 1 / s, "calls/s", kernel=name,
-                                  speedup_vs_1_thread=seconds[1] / s))
+    measures = {"ntp_steps": lambda: _ntp_seconds(d, batch, repeat=1),
+                "generate": lambda: best_time(lambda: model.generate(x, key=1), repeat=3),
+                "response_stats": lambda: best_time(lambda: model.response_stats(x), repeat=3)}
+    threads = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
+    best = _interleaved(measures, threads, 3 if quick else 7)
+    for name in measures:
+        for t in threads:
+            results.append(record("scaling", "linparity", d, t, 1 / best[name, t], "calls/s", kernel=name,
+                                  speedup_vs_1_thread=best[name, 1] / best[name, t]))
     return results

@@ -167,8 +167,12 @@ class Algorithm3:
         lengths = np.ascontiguousarray(lengths, dtype=np.int64)
         if y.shape != x.shape or lengths.shape != (x.shape[0],):
             raise ValueError("x, y and lengths must describe the same samples")
-        order = np.arange(x.shape[0]) if order is None else np.ascontiguousarray(order, dtype=np.int64)
-        long_order = order[lengths[order] != 1]
+        if order is None:
+            order = np.arange(x.shape[0])
+            long_order = np.flatnonzero(lengths != 1)
+        else:
+            order = np.ascontiguousarray(order, dtype=np.int64)
+            long_order = order[lengths[order] != 1]
         _ntp_steps(self._g, self._a, self.steps, self.horizons, self.lambdas, self.harmonic,
                    self._padded_offsets, x, y, lengths, order, x[long_order], y[long_order])
         return self

@@ -51,3 +51,19 @@ def test_numpy_policy_gradient_baseline_equals_the_kernel():
     got = policy_gradient.numpy_gradient(reference().split(model.theta, d), x.astype(float), y.astype(float),
                                          lengths != 1, adv)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_access_pattern_kernel_equals_its_numpy_twin():
+    rng = np.random.default_rng(2)
+    x = np.where(rng.random((50, 12)) < 0.5, -1, 1).astype(np.int8)
+    lengths = np.array([5, 12, 7], dtype=np.int64)
+    u = rng.normal(size=(3, 16))
+    a = rng.normal(size=(3, 16))
+    u0 = u.copy()
+    u2, a2, sinks = u.copy(), a.copy(), np.zeros(3)
+    system._access_pattern(u2, a2, x, lengths, sinks)
+    want = system.access_pattern_numpy(u, a, x, lengths)
+    np.testing.assert_allclose(sinks, want, rtol=1e-12)
+    np.testing.assert_allclose(u2, u, rtol=1e-12)
+    np.testing.assert_allclose(a2, a, rtol=1e-12)
+    assert not np.array_equal(u2, u0)  # the updates happened
