@@ -149,6 +149,33 @@ def roofline(quick):
                    flops_per_long_sample=ntp_flops_per_long_sample(d))]
 
 
+_S13, _S7, _S17 = np.uint64(13), np.uint64(7), np.uint64(17)
+
+
+@njit(cache=True, parallel=True)
+def _independent_work(n_items, steps, out):
+    """``n_items`` independent chains of ``steps`` xorshift64 steps: work with no
+    memory traffic and nothing shared, whose thread scaling is the machine's own
+    (xorshift, unlike an affine recurrence, has no closed form for LLVM to find)."""
+    for t in prange(n_items):
+        z = np.uint64(t + 1)
+        for _ in range(steps):
+            z ^= z << _S13
+            z ^= z >> _S7
+            z ^= z << _S17
+        out[t] = z
+
+
+def independent_work_numpy(n_items, steps):
+    """Plain-numpy twin of :func:`_independent_work`."""
+    z = np.arange(1, n_items + 1, dtype=np.uint64)
+    for _ in range(steps):
+        z ^= z << _S13
+        z ^= z >> _S7
+        z ^= z << _S17
+    return z
+
+
 def _interleaved(measures, threads, rounds):
     """Best seconds of every (kernel, thread count), measuring them in alternation.
 
@@ -187,13 +214,18 @@ def scaling(quick):
     rng = np.random.default_rng(0)
     model = LinearAR(d, rng.normal(scale=0.3, size=int(position_offsets(d)[-1])))
     x = task.draw_prompts(5_000 if quick else 20_000, d, key=5)
+    sink = np.zeros(2, np.uint64)
     measures = {"ntp_steps": lambda: _ntp_seconds(d, batch, repeat=1),
                 "generate": lambda: best_time(lambda: model.generate(x, key=1), repeat=3),
-                "response_stats": lambda: best_time(lambda: model.response_stats(x), repeat=3)}
+                "response_stats": lambda: best_time(lambda: model.response_stats(x), repeat=3),
+                # Two items either way: one thread does both, two threads one each.
+                "independent_work": lambda: best_time(lambda: _independent_work(2, 20_000_000, sink), repeat=1)}
     threads = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
-    best = _interleaved(measures, threads, 3 if quick else 7)
+    best = _interleaved(measures, threads, 3 if quick else 9)
     for name in measures:
         for t in threads:
+            extra = {"what": "the machine's own scaling, measured in the same rounds"} \
+                if name == "independent_work" else {}
             results.append(record("scaling", "linparity", d, t, 1 / best[name, t], "calls/s", kernel=name,
-                                  speedup_vs_1_thread=best[name, 1] / best[name, t]))
+                                  speedup_vs_1_thread=best[name, 1] / best[name, t], **extra))
     return results

@@ -67,3 +67,9 @@ def test_access_pattern_kernel_equals_its_numpy_twin():
     np.testing.assert_allclose(u2, u, rtol=1e-12)
     np.testing.assert_allclose(a2, a, rtol=1e-12)
     assert not np.array_equal(u2, u0)  # the updates happened
+
+
+def test_independent_work_kernel_equals_its_numpy_twin():
+    out = np.zeros(3, np.uint64)
+    system._independent_work(3, 1000, out)
+    assert np.array_equal(out, system.independent_work_numpy(3, 1000))

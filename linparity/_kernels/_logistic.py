@@ -15,7 +15,9 @@ def _sigmoid(s):
 
 @njit(cache=True, inline="always")
 def _log_sigmoid(s):
-    """ln sigma(s) = -ln(1 + e^-s), without overflow for large |s|."""
-    if s >= 0.0:
-        return -math.log1p(math.exp(-s))
-    return s - math.log1p(math.exp(s))
+    """ln sigma(s) = min(s, 0) - ln(1 + e^-|s|), without overflow for large |s|.
+
+    The same operations as branching on the sign (-ln(1 + e^-s) for s >= 0,
+    s - ln(1 + e^s) below), without the branch, mispredicted on random signs.
+    """
+    return min(s, 0.0) - math.log1p(math.exp(-abs(s)))

@@ -31,34 +31,58 @@ from ._rng import _uniform
 FAST = {"reassoc", "contract", "nsz"}
 
 
-# Kernels index views with plain range variables: numba then knows every index is
-# non-negative, drops its wrap-around check and vectorises the loop (4x here).
+# The helpers read row ``i`` of 2-d arrays (no view per row: views cost reference
+# counting) and index views of theta with plain range variables: numba then knows
+# every index is non-negative, drops its wrap-around check and vectorises the loop.
 @njit(cache=True, inline="always", fastmath=FAST)
-def _x_dot(v, o, d, xf):
+def _x_dot(v, o, d, x, i):
     vx = v[o:o + d]
     s = 0.0
     for j in range(d):
-        s += vx[j] * xf[j]
+        s += vx[j] * x[i, j]
     return s
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _ctx_dot(v, o, d, m, xf, yf):
-    """<w, [x, y_1..y_m, y_m * x]> from the u-form block ``v[o:o + 2d + m]``."""
+def _ctx_dot(v, o, d, m, x, i, y, r):
+    """<w, [x, y_1..y_m, y_m * x]> for row ``i`` of x and row ``r`` of y, from the
+    u-form block ``v[o:o + 2d + m]``: one dot with the u part the last token picks."""
     vy = v[o + d:o + d + m]
-    u = v[o:o + d] if yf[m - 1] > 0 else v[o + d + m:o + 2 * d + m]
+    u = v[o:o + d] if y[r, m - 1] > 0 else v[o + d + m:o + 2 * d + m]
     s = 0.0
     for j in range(d):
-        s += u[j] * xf[j]
+        s += u[j] * x[i, j]
     for k in range(m):
-        s += vy[k] * yf[k]
+        s += vy[k] * y[r, k]
     return s
 
 
+@njit(cache=True, inline="always", fastmath=FAST)
+def _ctx_dot_ahead(v, o, d, m, x, y, i):
+    """:func:`_ctx_dot` for row ``i`` when y_m has just been drawn.
+
+    Both u parts are dotted with x and y_m picks a result, not a u part: the dots
+    then need not wait for the token (nor for a branch on it, mispredicted half the
+    time), which pays for the second dot while drawing (not when scoring).
+    """
+    up = v[o:o + d]
+    vy = v[o + d:o + d + m]
+    um = v[o + d + m:o + 2 * d + m]
+    sp = 0.0
+    sm = 0.0
+    for j in range(d):
+        sp += up[j] * x[i, j]
+        sm += um[j] * x[i, j]
+    s = 0.0
+    for k in range(m):
+        s += vy[k] * y[i, k]
+    return s + (sp if y[i, m - 1] > 0 else sm)
+
+
 @njit(cache=True, inline="always")
-def _logit_2a(theta, offsets, d, xf, yf):
+def _logit_2a(theta, offsets, d, x, i, y, r):
     o = offsets[1]
-    return _ctx_dot(theta, o, d, 1, xf, yf) + theta[o + 2 * d + 1]
+    return _ctx_dot(theta, o, d, 1, x, i, y, r) + theta[o + 2 * d + 1]
 
 
 @njit(cache=True, inline="always")
@@ -78,27 +102,6 @@ LOCKSTEP = 8
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _row_logit(theta, o, d, m, x, y, i):
-    """Logit of the block at ``o`` (u-form, context y_1..y_m) for row ``i`` of x, y.
-
-    Both u parts are dotted with x and the last token picks a result, not an array:
-    a branch on a random token is mispredicted half the time.
-    """
-    up = theta[o:o + d]
-    vy = theta[o + d:o + d + m]
-    um = theta[o + d + m:o + 2 * d + m]
-    sp = 0.0
-    sm = 0.0
-    for j in range(d):
-        sp += up[j] * x[i, j]
-        sm += um[j] * x[i, j]
-    s = 0.0
-    for k in range(m):
-        s += vy[k] * y[i, k]
-    return s + (sp if y[i, m - 1] > 0 else sm)
-
-
-@njit(cache=True, inline="always", fastmath=FAST)
 def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, start, longs):
     """Write the responses of rows ``lo .. hi - 1`` to ``y`` and ``lengths``.
 
@@ -108,32 +111,37 @@ def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, s
     ``longs`` is scratch for at least ``hi - lo`` row indices.
     """
     d = x.shape[1]
-    o0 = offsets[0]
-    o1 = offsets[1]
     n_long = 0
     for i in range(lo, hi):
         base = (start + i) * (d + 1)
         for j in range(d):
             y[i, j] = 0
-        s = 0.0
-        for j in range(d):
-            s += theta[o0 + j] * x[i, j]
-        y[i, 0] = _token(s, inv_tau, greedy, _uniform(key, base))
-        s2a = _row_logit(theta, o1, d, 1, x, y, i) + theta[o1 + 2 * d + 1]
+        y[i, 0] = _token(_x_dot(theta, offsets[0], d, x, i), inv_tau, greedy, _uniform(key, base))
+        s2a = _ctx_dot_ahead(theta, offsets[1], d, 1, x, y, i) + theta[offsets[1] + 2 * d + 1]
         if _token(s2a, inv_tau, greedy, _uniform(key, base + 1)) > 0:
             lengths[i] = 1
         else:
             lengths[i] = d
             longs[n_long] = i
             n_long += 1
+    # The rows that go on, LOCKSTEP at a time, with their x and y in float64 scratch:
+    # every token reads x again and the prefix so far.
+    xf = np.empty((LOCKSTEP, d))
+    yf = np.empty((LOCKSTEP, d))
     for g0 in range(0, n_long, LOCKSTEP):
-        g1 = min(n_long, g0 + LOCKSTEP)
+        g = min(n_long - g0, LOCKSTEP)
+        for r in range(g):
+            for j in range(d):
+                xf[r, j] = x[longs[g0 + r], j]
+            yf[r, 0] = y[longs[g0 + r], 0]
         for l in range(2, d + 1):
             o = offsets[l]
-            for r in range(g0, g1):
-                i = longs[r]
-                s = _row_logit(theta, o, d, l - 1, x, y, i)
-                y[i, l - 1] = _token(s, inv_tau, greedy, _uniform(key, (start + i) * (d + 1) + l))
+            for r in range(g):
+                i = longs[g0 + r]
+                s = _ctx_dot_ahead(theta, o, d, l - 1, xf, yf, r)
+                token = _token(s, inv_tau, greedy, _uniform(key, (start + i) * (d + 1) + l))
+                y[i, l - 1] = token
+                yf[r, l - 1] = token
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)
@@ -153,18 +161,13 @@ def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
     """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision."""
     n, d = x.shape
     for i in prange(n):
-        xf = np.empty(d)
-        yf = np.empty(d)
-        for j in range(d):
-            xf[j] = x[i, j]
-            yf[j] = y[i, j]
-        lp = _log_sigmoid(yf[0] * _x_dot(theta, offsets[0], d, xf) * inv_tau)
+        lp = _log_sigmoid(y[i, 0] * _x_dot(theta, offsets[0], d, x, i) * inv_tau)
         stop = 1.0 if lengths[i] == 1 else -1.0
-        lp += _log_sigmoid(stop * _logit_2a(theta, offsets, d, xf, yf) * inv_tau)
+        lp += _log_sigmoid(stop * _logit_2a(theta, offsets, d, x, i, y, i) * inv_tau)
         if lengths[i] != 1:
             for l in range(2, d + 1):
-                s = _ctx_dot(theta, offsets[l], d, l - 1, xf, yf)
-                lp += _log_sigmoid(yf[l - 1] * s * inv_tau)
+                s = _ctx_dot(theta, offsets[l], d, l - 1, x, i, y, i)
+                lp += _log_sigmoid(y[i, l - 1] * s * inv_tau)
         out[i] = lp
 
 
@@ -175,32 +178,35 @@ def _response_stats(theta, offsets, x, out):
     ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x))``.
     """
     n, d = x.shape
-    for i in prange(n):
-        xf = np.empty(d)
-        cf = np.empty(d)
-        c = 1.0
-        for j in range(d):
-            xf[j] = x[i, j]
-            c *= xf[j]
-            cf[j] = c
-        chi = cf[d - 1]
-        x1 = xf[0]
-        s1 = _x_dot(theta, offsets[0], d, xf)
-        # After y_1 = x_1 (the first token of the long answer).
-        cf0 = cf[0]
-        s2_copy = _logit_2a(theta, offsets, d, xf, cf)
-        logp_long = _log_sigmoid(x1 * s1) + _log_sigmoid(-s2_copy)
-        for l in range(2, d + 1):
-            logp_long += _log_sigmoid(cf[l - 1] * _ctx_dot(theta, offsets[l], d, l - 1, xf, cf))
-        # After y_1 = -x_1: the 2a context differs only in its first output token.
-        cf[0] = -cf0
-        s2_flip = _logit_2a(theta, offsets, d, xf, cf)
-        cf[0] = cf0
-        if chi == x1:
-            p_short = _sigmoid(s1 * chi) * _sigmoid(s2_copy)
-        else:
-            p_short = _sigmoid(s1 * chi) * _sigmoid(s2_flip)
-        p_go = _sigmoid(x1 * s1) * _sigmoid(-s2_copy) + _sigmoid(-x1 * s1) * _sigmoid(-s2_flip)
-        out[i, 0] = math.exp(logp_long)
-        out[i, 1] = p_short
-        out[i, 2] = p_go
+    for ch in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+        # Scratch per work item, not per row (allocation is shared state): the row of x
+        # in float64, read by 2d + 1 dots, and the long answer's tokens, the prefix
+        # parities.
+        xf = np.empty((1, d))
+        cf = np.empty((1, d))
+        for i in range(ch * RESPONSE_CHUNK, min(n, (ch + 1) * RESPONSE_CHUNK)):
+            c = 1.0
+            for j in range(d):
+                xf[0, j] = x[i, j]
+                c *= xf[0, j]
+                cf[0, j] = c
+            chi = cf[0, d - 1]
+            x1 = xf[0, 0]
+            s1 = _x_dot(theta, offsets[0], d, xf, 0)
+            # After y_1 = x_1 (the first token of the long answer).
+            s2_copy = _logit_2a(theta, offsets, d, xf, 0, cf, 0)
+            logp_long = _log_sigmoid(x1 * s1) + _log_sigmoid(-s2_copy)
+            for l in range(2, d + 1):
+                logp_long += _log_sigmoid(cf[0, l - 1] * _ctx_dot(theta, offsets[l], d, l - 1, xf, 0, cf, 0))
+            # After y_1 = -x_1: the 2a context differs only in its first output token.
+            cf[0, 0] = -x1
+            s2_flip = _logit_2a(theta, offsets, d, xf, 0, cf, 0)
+            cf[0, 0] = x1
+            if chi == x1:
+                p_short = _sigmoid(s1 * chi) * _sigmoid(s2_copy)
+            else:
+                p_short = _sigmoid(s1 * chi) * _sigmoid(s2_flip)
+            p_go = _sigmoid(x1 * s1) * _sigmoid(-s2_copy) + _sigmoid(-x1 * s1) * _sigmoid(-s2_flip)
+            out[i, 0] = math.exp(logp_long)
+            out[i, 1] = p_short
+            out[i, 2] = p_go
