@@ -221,7 +221,7 @@ def scaling(quick):
                 # Two items either way: one thread does both, two threads one each.
                 "independent_work": lambda: best_time(lambda: _independent_work(2, 20_000_000, sink), repeat=1)}
     threads = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
-    best = _interleaved(measures, threads, 3 if quick else 9)
+    best = _interleaved(measures, threads, 3 if quick else 15)
     for name in measures:
         for t in threads:
             extra = {"what": "the machine's own scaling, measured in the same rounds"} \
