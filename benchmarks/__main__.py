@@ -1,11 +1,10 @@
 """``python -m benchmarks [--quick] [--only NAME ...] [--json PATH] [--markdown PATH]``."""
 
 import json
-import os
 import sys
 
 from linparity._cli import OneLineParser
-from linparity._io import write_atomic
+from linparity._io import check_writable, write_atomic
 
 from . import _common, ntp_sgd, policy_gradient, sampling, system
 
@@ -70,6 +69,11 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="write the machine, results and ratios as JSON")
     parser.add_argument("--markdown", metavar="PATH", help="write the report (e.g. benchmarks/RESULTS.md)")
     args = parser.parse_args(argv)
+    try:
+        check_writable(args.json, "--json")
+        check_writable(args.markdown, "--markdown")
+    except ValueError as exc:
+        parser.error(str(exc))
     results = []
     for name in args.only or BENCHMARKS:
         print(f"running {name} ...", file=sys.stderr, flush=True)

@@ -4,7 +4,6 @@ The work: a fresh Algorithm 3 state takes n demonstrations of one kind (all long
 or all short) at a given d. Throughput is samples per second.
 """
 
-import numpy as np
 
 from linparity import ntp, task
 

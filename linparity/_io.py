@@ -33,3 +33,19 @@ def write_atomic(path, text, prefix=".tmp-"):
     with atomic_path(path, prefix) as tmp:
         with open(tmp, "w") as f:
             f.write(text)
+
+
+def check_writable(path, flag):
+    """Fail before a run, not after it, if ``path`` cannot be written.
+
+    Raises ``ValueError`` with a one-line message naming ``flag``; ``None`` passes.
+    """
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise ValueError(f"{flag} {path}: is a directory")
+    try:
+        with tempfile.NamedTemporaryFile(dir=os.path.dirname(os.path.abspath(path)), prefix=".linparity-check-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None

@@ -21,7 +21,7 @@ from . import _validate
 from .model import LinearAR, x_part_indices
 from .ntp import Algorithm3
 from .task import (REWARDS, STREAM_PG_PROMPTS, STREAM_PG_SAMPLES, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES,
-                   STREAM_SHUFFLE, Batch, draw_prompts, stream_key)
+                   STREAM_SHUFFLE, Batch, stream_key)
 from ._kernels._pg import _pg_gradient
 from ._kernels._rollout import _compact_rows, _group_rollout, _rollout
 from .task import reward as task_reward

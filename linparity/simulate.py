@@ -15,16 +15,14 @@ import argparse
 import dataclasses
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 from . import _validate, theory
 from ._cli import OneLineParser
-from ._io import write_atomic
+from ._io import check_writable, write_atomic
 from ._progress import Progress
 from .evaluate import eval_prompts, evaluate
 from .ntp import LONG_TARGET, default_lambdas, default_pretrain_samples, pretrain, position_lambdas
@@ -348,20 +346,6 @@ def _parser():
     return p
 
 
-def _check_writable(path, flag):
-    """Fail before the run, not after it, if ``path`` cannot be written."""
-    if path is None:
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise ValueError(f"{flag} {path}: is a directory")
-    try:
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".linparity-check-"):
-            pass
-    except OSError as exc:
-        raise ValueError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
-
-
 CSV_FIELDS = ("stage", "round", "samples", "cumulative_samples", "kept", "kept_long", "p_long",
               "predicted_p_long", "p_short_correct", "sampling_accuracy", "p_go",
               "greedy_accuracy", "greedy_length", "mean_length", "seconds", "step")
@@ -410,8 +394,8 @@ def main(argv=None):
             temperature=args.temperature, eval_prompts=args.eval_prompts, rl_steps=args.rl_steps,
             lr=args.lr, batch_size=args.batch_size, group_size=args.group_size, baseline=args.baseline,
             anchor=args.anchor, eval_every=args.eval_every, max_samples=args.max_samples).validate()
-        _check_writable(args.json, "--json")
-        _check_writable(args.csv, "--csv")
+        check_writable(args.json, "--json")
+        check_writable(args.csv, "--csv")
     except ValueError as exc:
         sys.stderr.write(f"{prog}: error: {exc}\n")
         return 2

@@ -17,7 +17,6 @@ process per core with ``NUMBA_NUM_THREADS=1``, or a running cluster given by
 kill loses at most the runs in flight.  See docs/sweep.md.
 """
 
-import argparse
 import csv
 import dataclasses
 import hashlib

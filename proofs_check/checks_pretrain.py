@@ -376,7 +376,7 @@ def prop2(ev):
     g = -(1 - p) / 2 * sig(-u) + p * sig(u)           # copy branch FOC: g(u) + lambda u/2 = 0
     u0 = theory.expressions["logit_2a_after_copy"]
     g_prime_u0 = sp.simplify(sp.diff(g, u).subs(u, u0))
-    ev.require(_is_zero(g_prime_u0 - p * (1 - p) / (1 + p)), f"g'(u0) = p(1-p)/(1+p)")
+    ev.require(_is_zero(g_prime_u0 - p * (1 - p) / (1 + p)), "g'(u0) = p(1-p)/(1+p)")
     logit_shift = lam / 2 * sp.Abs(u0) / g_prime_u0
     ev.require(sp.expand_log(sp.log(2 * p / (1 - p)) + u0, force=True) == 0,
                "ln(2p/(1-p)) = -u0, so |ln(2p/(1-p))| = |u0|")

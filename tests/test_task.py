@@ -59,7 +59,6 @@ def test_a_stream_does_not_depend_on_how_it_is_split():
 
 
 def test_rewards_on_hand_made_cases():
-    d = 3
     x = np.array([[1, -1, -1]] * 6, dtype=np.int8)  # prefix parities +1, -1, +1; chi = +1
     y = np.array([[1, -1, 1],    # correct long
                   [1, 0, 0],     # correct short (chi)
