@@ -31,58 +31,60 @@ from ._rng import _uniform
 FAST = {"reassoc", "contract", "nsz"}
 
 
-# The helpers read row ``i`` of 2-d arrays (no view per row: views cost reference
-# counting) and index views of theta with plain range variables: numba then knows
+# Views of theta are made once per position and work item, never per row or token:
+# a view costs reference counting on theta, an atomic update that two threads fight
+# over (made per token, they took a third of the drawing time). The helpers read row
+# ``i`` of 2-d arrays and index views with plain range variables: numba then knows
 # every index is non-negative, drops its wrap-around check and vectorises the loop.
+@njit(cache=True, inline="always")
+def _block(theta, offsets, l, d):
+    """Views of the u-form block of context position ``l`` (2a is l = 1): u+, the
+    weights over y_1..y_m, u- (m = l - 1, or 1 for 2a)."""
+    o = offsets[l]
+    m = 1 if l == 1 else l - 1
+    return theta[o:o + d], theta[o + d:o + d + m], theta[o + d + m:o + 2 * d + m]
+
+
 @njit(cache=True, inline="always", fastmath=FAST)
-def _x_dot(v, o, d, x, i):
-    vx = v[o:o + d]
+def _x_dot(w, x, i):
     s = 0.0
-    for j in range(d):
-        s += vx[j] * x[i, j]
+    for j in range(w.shape[0]):
+        s += w[j] * x[i, j]
     return s
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _ctx_dot(v, o, d, m, x, i, y, r):
+def _ctx_dot(up, wy, um, x, i, y, r):
     """<w, [x, y_1..y_m, y_m * x]> for row ``i`` of x and row ``r`` of y, from the
-    u-form block ``v[o:o + 2d + m]``: one dot with the u part the last token picks."""
-    vy = v[o + d:o + d + m]
-    u = v[o:o + d] if y[r, m - 1] > 0 else v[o + d + m:o + 2 * d + m]
+    block's views (:func:`_block`): one dot with the u part the last token picks."""
+    m = wy.shape[0]
+    u = up if y[r, m - 1] > 0 else um
     s = 0.0
-    for j in range(d):
+    for j in range(u.shape[0]):
         s += u[j] * x[i, j]
     for k in range(m):
-        s += vy[k] * y[r, k]
+        s += wy[k] * y[r, k]
     return s
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _ctx_dot_ahead(v, o, d, m, x, y, i):
-    """:func:`_ctx_dot` for row ``i`` when y_m has just been drawn.
+def _ctx_dot_ahead(up, wy, um, x, i, y, r):
+    """:func:`_ctx_dot` when y_m has just been drawn.
 
     Both u parts are dotted with x and y_m picks a result, not a u part: the dots
     then need not wait for the token (nor for a branch on it, mispredicted half the
     time), which pays for the second dot while drawing (not when scoring).
     """
-    up = v[o:o + d]
-    vy = v[o + d:o + d + m]
-    um = v[o + d + m:o + 2 * d + m]
+    m = wy.shape[0]
     sp = 0.0
     sm = 0.0
-    for j in range(d):
+    for j in range(up.shape[0]):
         sp += up[j] * x[i, j]
         sm += um[j] * x[i, j]
     s = 0.0
     for k in range(m):
-        s += vy[k] * y[i, k]
-    return s + (sp if y[i, m - 1] > 0 else sm)
-
-
-@njit(cache=True, inline="always")
-def _logit_2a(theta, offsets, d, x, i, y, r):
-    o = offsets[1]
-    return _ctx_dot(theta, o, d, 1, x, i, y, r) + theta[o + 2 * d + 1]
+        s += wy[k] * y[r, k]
+    return s + (sp if y[r, m - 1] > 0 else sm)
 
 
 @njit(cache=True, inline="always")
@@ -111,14 +113,16 @@ def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, s
     ``longs`` is scratch for at least ``hi - lo`` row indices.
     """
     d = x.shape[1]
+    w1 = theta[offsets[0]:offsets[0] + d]
+    up, wy, um = _block(theta, offsets, 1, d)
+    bias = theta[offsets[1] + 2 * d + 1]
     n_long = 0
     for i in range(lo, hi):
         base = (start + i) * (d + 1)
         for j in range(d):
             y[i, j] = 0
-        y[i, 0] = _token(_x_dot(theta, offsets[0], d, x, i), inv_tau, greedy, _uniform(key, base))
-        s2a = _ctx_dot_ahead(theta, offsets[1], d, 1, x, y, i) + theta[offsets[1] + 2 * d + 1]
-        if _token(s2a, inv_tau, greedy, _uniform(key, base + 1)) > 0:
+        y[i, 0] = _token(_x_dot(w1, x, i), inv_tau, greedy, _uniform(key, base))
+        if _token(_ctx_dot_ahead(up, wy, um, x, i, y, i) + bias, inv_tau, greedy, _uniform(key, base + 1)) > 0:
             lengths[i] = 1
         else:
             lengths[i] = d
@@ -135,10 +139,10 @@ def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, s
                 xf[r, j] = x[longs[g0 + r], j]
             yf[r, 0] = y[longs[g0 + r], 0]
         for l in range(2, d + 1):
-            o = offsets[l]
+            up, wy, um = _block(theta, offsets, l, d)
             for r in range(g):
                 i = longs[g0 + r]
-                s = _ctx_dot_ahead(theta, o, d, l - 1, xf, yf, r)
+                s = _ctx_dot_ahead(up, wy, um, xf, r, yf, r)
                 token = _token(s, inv_tau, greedy, _uniform(key, (start + i) * (d + 1) + l))
                 y[i, l - 1] = token
                 yf[r, l - 1] = token
@@ -160,15 +164,21 @@ def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
 def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
     """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision."""
     n, d = x.shape
-    for i in prange(n):
-        lp = _log_sigmoid(y[i, 0] * _x_dot(theta, offsets[0], d, x, i) * inv_tau)
-        stop = 1.0 if lengths[i] == 1 else -1.0
-        lp += _log_sigmoid(stop * _logit_2a(theta, offsets, d, x, i, y, i) * inv_tau)
-        if lengths[i] != 1:
-            for l in range(2, d + 1):
-                s = _ctx_dot(theta, offsets[l], d, l - 1, x, i, y, i)
-                lp += _log_sigmoid(y[i, l - 1] * s * inv_tau)
-        out[i] = lp
+    for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+        lo = c * RESPONSE_CHUNK
+        hi = min(n, lo + RESPONSE_CHUNK)
+        w1 = theta[offsets[0]:offsets[0] + d]
+        up, wy, um = _block(theta, offsets, 1, d)
+        bias = theta[offsets[1] + 2 * d + 1]
+        for i in range(lo, hi):
+            stop = 1.0 if lengths[i] == 1 else -1.0
+            out[i] = _log_sigmoid(y[i, 0] * _x_dot(w1, x, i) * inv_tau) + \
+                _log_sigmoid(stop * (_ctx_dot(up, wy, um, x, i, y, i) + bias) * inv_tau)
+        for l in range(2, d + 1):  # position by position, each row's terms in order
+            up, wy, um = _block(theta, offsets, l, d)
+            for i in range(lo, hi):
+                if lengths[i] != 1:
+                    out[i] += _log_sigmoid(y[i, l - 1] * _ctx_dot(up, wy, um, x, i, y, i) * inv_tau)
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)
@@ -178,35 +188,44 @@ def _response_stats(theta, offsets, x, out):
     ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x))``.
     """
     n, d = x.shape
-    for ch in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
-        # Scratch per work item, not per row (allocation is shared state): the row of x
-        # in float64, read by 2d + 1 dots, and the long answer's tokens, the prefix
-        # parities.
-        xf = np.empty((1, d))
-        cf = np.empty((1, d))
-        for i in range(ch * RESPONSE_CHUNK, min(n, (ch + 1) * RESPONSE_CHUNK)):
-            c = 1.0
+    for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+        lo = c * RESPONSE_CHUNK
+        hi = min(n, lo + RESPONSE_CHUNK)
+        # Scratch per work item, not per row (allocation is shared state): the rows of
+        # x in float64, read by 2d + 1 dots each, the long answers' tokens (the prefix
+        # parities) and ln pi(correct long).
+        xf = np.empty((hi - lo, d))
+        cf = np.empty((hi - lo, d))
+        logp_long = np.empty(hi - lo)
+        w1 = theta[offsets[0]:offsets[0] + d]
+        up, wy, um = _block(theta, offsets, 1, d)
+        bias = theta[offsets[1] + 2 * d + 1]
+        for r in range(hi - lo):
+            i = lo + r
+            prod = 1.0
             for j in range(d):
-                xf[0, j] = x[i, j]
-                c *= xf[0, j]
-                cf[0, j] = c
-            chi = cf[0, d - 1]
-            x1 = xf[0, 0]
-            s1 = _x_dot(theta, offsets[0], d, xf, 0)
+                xf[r, j] = x[i, j]
+                prod *= xf[r, j]
+                cf[r, j] = prod
+            chi = cf[r, d - 1]
+            x1 = xf[r, 0]
+            s1 = _x_dot(w1, xf, r)
             # After y_1 = x_1 (the first token of the long answer).
-            s2_copy = _logit_2a(theta, offsets, d, xf, 0, cf, 0)
-            logp_long = _log_sigmoid(x1 * s1) + _log_sigmoid(-s2_copy)
-            for l in range(2, d + 1):
-                logp_long += _log_sigmoid(cf[0, l - 1] * _ctx_dot(theta, offsets[l], d, l - 1, xf, 0, cf, 0))
+            s2_copy = _ctx_dot(up, wy, um, xf, r, cf, r) + bias
             # After y_1 = -x_1: the 2a context differs only in its first output token.
-            cf[0, 0] = -x1
-            s2_flip = _logit_2a(theta, offsets, d, xf, 0, cf, 0)
-            cf[0, 0] = x1
+            cf[r, 0] = -x1
+            s2_flip = _ctx_dot(up, wy, um, xf, r, cf, r) + bias
+            cf[r, 0] = x1
             if chi == x1:
                 p_short = _sigmoid(s1 * chi) * _sigmoid(s2_copy)
             else:
                 p_short = _sigmoid(s1 * chi) * _sigmoid(s2_flip)
-            p_go = _sigmoid(x1 * s1) * _sigmoid(-s2_copy) + _sigmoid(-x1 * s1) * _sigmoid(-s2_flip)
-            out[i, 0] = math.exp(logp_long)
             out[i, 1] = p_short
-            out[i, 2] = p_go
+            out[i, 2] = _sigmoid(x1 * s1) * _sigmoid(-s2_copy) + _sigmoid(-x1 * s1) * _sigmoid(-s2_flip)
+            logp_long[r] = _log_sigmoid(x1 * s1) + _log_sigmoid(-s2_copy)
+        for l in range(2, d + 1):  # position by position, each row's terms in order
+            up, wy, um = _block(theta, offsets, l, d)
+            for r in range(hi - lo):
+                logp_long[r] += _log_sigmoid(cf[r, l - 1] * _ctx_dot(up, wy, um, xf, r, cf, r))
+        for r in range(hi - lo):
+            out[lo + r, 0] = math.exp(logp_long[r])
