@@ -99,31 +99,25 @@ def _position1(g, a, x, y, samples, state, lam, horizon):
 
 @njit(cache=True, fastmath=FAST)
 def _position2a(g, a, x, y, lengths, samples, state, lam, horizon):
-    """Steps of position 2a: EOS (+1) after a short sample, go on (-1) after a long one."""
+    """Steps of position 2a: EOS (+1) after a short sample, go on (-1) after a long one.
+
+    Its block is a context block over m = 1 token followed by the bias.
+    """
     d = x.shape[1]
-    u, au = g[0:2 * d].reshape((2, d)), a[0:2 * d].reshape((2, d))
+    u, gy = g[0:2 * d].reshape((2, d)), g[2 * d:2 * d + 1]
+    au, ay = a[0:2 * d].reshape((2, d)), a[2 * d:2 * d + 1]
     t = int(state[0])
     h = state[1]
     for r in range(samples.shape[0]):
         if t >= horizon:
             break
         i = samples[r]
-        y1 = np.float64(y[i, 0])
-        row = 0 if y1 > 0 else 1
-        s = g[2 * d] * y1 + g[2 * d + 1]
-        for j in range(d):
-            s += u[row, j] * x[i, j]
+        row = 0 if y[i, 0] > 0 else 1
+        s = _block_dot(u, row, gy, x, y, i, d, 1) + g[2 * d + 1]
         c = _coefficient(s, 1.0 if lengths[i] == 1 else -1.0, t, lam)
         if c != 0.0:
             ch = c * h
-            c2 = 2.0 * c
-            ch2 = 2.0 * ch
-            for j in range(d):
-                v = x[i, j]
-                u[row, j] += c2 * v
-                au[row, j] += ch2 * v
-            g[2 * d] += c * y1
-            a[2 * d] += ch * y1
+            _block_axpy(u, au, row, gy, ay, x, y, i, d, 1, c, ch)
             g[2 * d + 1] += c
             a[2 * d + 1] += ch
         t += 1
