@@ -19,7 +19,6 @@ buffer row, and the rows are summed in chunk order, coordinate by coordinate. Th
 result is bit-identical for any ``NUMBA_NUM_THREADS``.
 """
 
-import numpy as np
 from numba import njit, prange
 
 from ._logistic import _sigmoid
