@@ -27,6 +27,7 @@ import time
 from . import _validate
 from ._cli import OneLineParser
 from ._io import write_atomic
+from .evaluate import first_generalising
 from .simulate import SimulationConfig, run
 
 GROUPS = ("algorithms", "temperature", "start")
@@ -82,28 +83,22 @@ def arms(*, quick=False, seed=0, groups=GROUPS):
     return out
 
 
-def _first(records, test):
-    for r in records:
-        if test(r):
-            return r
-    return None
-
-
 def summarise(arm, result):
     """One summary row: settings, start and end, and when greedy decoding first succeeds."""
     cfg, pre, rl = result["config"], result["pretrain"], result["rl"]
     d = cfg["d"]
     last = rl[-1] if rl else pre
     pg = "step" in last
-    hit = _first(rl, lambda r: r["greedy_accuracy"] >= 0.99)
-    hit_long = _first(rl, lambda r: r["greedy_accuracy"] >= 0.99 and r["greedy_length"] == d)
+    hit = first_generalising(result, rl_only=True)
+    hit_long = first_generalising(result, rl_only=True, length=d)
     kept_long = sum(r.get("kept_long", 0) for r in rl)
     wrong = sum(r.get("kept_long_wrong", 0) for r in rl)
     first_wrong = (rl[0].get("kept_long_wrong", 0) / rl[0]["kept_long"]) if rl and rl[0]["kept_long"] else None
 
-    def when(r):
-        if r is None:
+    def when(stage):
+        if stage is None:
             return None, None
+        r = stage["record"]
         return r["step"] if pg else r["round"], r["cumulative_samples"] - pre["samples"]
 
     steps_hit, samples_hit = when(hit)

@@ -42,3 +42,82 @@ def evaluate(model: LinearAR, x):
         "greedy_accuracy": float(np.mean(reward("cot", x, y, lengths, check=False))),
         "greedy_length": float(np.mean(lengths)),
     }
+
+
+# The sweep, the figures and the ablations all ask the same question of a run: when did
+# greedy decoding first generalise?  They answer it here, with one threshold.
+GENERALISE_ACCURACY = 0.99
+"""Greedy accuracy at which a run counts as having learned parity (docs/theory.md section 5)."""
+
+
+def stages(result):
+    """The evaluation points of a run, in order: pre-training, then every RL record.
+
+    Parameters
+    ----------
+    result : dict
+        A run record as written by ``python -m linparity.simulate --json``.
+
+    Returns
+    -------
+    list of dict
+        ``name`` ("pretrain", "round n" or "step n"), ``samples`` (cumulative samples
+        seen: pre-training plus RL prompts), ``rl`` (False for pre-training) and
+        ``record`` (the stage's metrics).
+    """
+    pre = result["pretrain"]
+    out = [{"name": "pretrain", "samples": pre["samples"], "rl": False, "record": pre}]
+    for i, r in enumerate(result["rl"], start=1):
+        name = f"step {r['step']}" if "step" in r else f"round {r.get('round', i)}"
+        out.append({"name": name, "samples": r["cumulative_samples"], "rl": True, "record": r})
+    return out
+
+
+def first_generalising(result, *, threshold=GENERALISE_ACCURACY, budget=None, rl_only=False,
+                       length=None):
+    """The first stage whose greedy accuracy reaches ``threshold``, or None.
+
+    Parameters
+    ----------
+    result : dict
+        A run record (see :func:`stages`).
+    threshold : float
+        Greedy accuracy to reach; :data:`GENERALISE_ACCURACY` by default.
+    budget : int, optional
+        Stages that have seen more than this many samples are not considered.
+    rl_only : bool
+        Skip the pre-training stage (for "how many RL rounds or steps").
+    length : float, optional
+        Also require this greedy length (``d`` asks for the full chain).
+
+    Returns
+    -------
+    dict or None
+        The stage, as in :func:`stages`.
+    """
+    for stage in stages(result):
+        if budget is not None and stage["samples"] > budget:
+            break
+        if rl_only and not stage["rl"]:
+            continue
+        r = stage["record"]
+        if r["greedy_accuracy"] >= threshold and (length is None or r["greedy_length"] == length):
+            return stage
+    return None
+
+
+def samples_to_generalise(result, budget=None, threshold=GENERALISE_ACCURACY):
+    """Samples consumed until greedy accuracy first reaches ``threshold``.
+
+    Pre-training is stage 0 (its ``samples``); an RL record counts its
+    ``cumulative_samples``.  Stages past ``budget`` are ignored.
+
+    Returns
+    -------
+    dict
+        ``reached`` (bool), ``samples`` (int or None), ``stage`` ("pretrain", "round n",
+        "step n" or None) and ``samples_used`` (total of the whole run).
+    """
+    hit = first_generalising(result, threshold=threshold, budget=budget)
+    return {"reached": hit is not None, "samples": hit["samples"] if hit else None,
+            "stage": hit["name"] if hit else None, "samples_used": stages(result)[-1]["samples"]}

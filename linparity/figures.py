@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from . import ntp, theory  # noqa: E402
 from ._cli import OneLineParser  # noqa: E402
 from ._io import atomic_path, write_atomic  # noqa: E402
-from .evaluate import eval_prompts, evaluate  # noqa: E402
+from .evaluate import GENERALISE_ACCURACY, eval_prompts, evaluate, first_generalising, samples_to_generalise, stages  # noqa: E402
 from .simulate import SimulationConfig, run  # noqa: E402
 from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key  # noqa: E402
 
@@ -52,14 +52,6 @@ def _run(**fields):
     if key not in _RUNS:
         _RUNS[key] = run(SimulationConfig(**fields), show_progress=False)
     return _RUNS[key]
-
-
-def _stages(result):
-    """(cumulative samples, record) for pre-training and every RL evaluation point."""
-    pre = result["pretrain"]
-    out = [(pre["samples"], pre)]
-    out += [(r["cumulative_samples"], r) for r in result["rl"]]
-    return out
 
 
 # ----------------------------------------------------------------------------- figures
@@ -94,11 +86,11 @@ def accuracy_vs_samples(seeds):
     for algo, results in _rl_runs(d, p, seeds, ("star", "reinforce", "grpo")).items():
         xs, ys, finals = [], [], []
         for result in results:
-            stages = _stages(result)
-            xs.append([s for s, _ in stages])
-            ys.append([r["greedy_accuracy"] for _, r in stages])
-            hit = [s for s, r in stages if r["greedy_accuracy"] >= 0.99]
-            finals.append(hit[0] if hit else math.nan)
+            points = stages(result)
+            xs.append([s["samples"] for s in points])
+            ys.append([s["record"]["greedy_accuracy"] for s in points])
+            hit = first_generalising(result)
+            finals.append(hit["samples"] if hit else math.nan)
         for x, y in zip(xs, ys):
             ax.plot(x, y, "o-", color=COLORS[algo], alpha=1.0 if len(xs) == 1 else 0.6,
                     label=f"NTP then {algo.upper() if algo != 'star' else 'STaR'} (measured)" if x is xs[0] else None)
@@ -224,8 +216,8 @@ def rounds_to_generalise(seeds):
         for s in seeds:
             r = _run(d=d, p_long=float(p), seed=s, rounds=20, long_target=_q(50_000, 5_000),
                      eval_prompts=_q(10_000, 2_000))
-            done = [x["round"] for x in r["rl"] if x["greedy_accuracy"] >= 0.99]
-            rounds.append(done[0] if done else math.nan)
+            hit = first_generalising(r, rl_only=True)
+            rounds.append(hit["record"]["round"] if hit else math.nan)
         measured.append(rounds)
     measured = np.array(measured, dtype=float)
     grid = np.geomspace(ps.min() / 1.5, 0.34, 300)
@@ -250,7 +242,6 @@ def thresholds(seeds):
     constants are loose, so it is scaled to the first measured point: only its slope
     is a prediction).
     """
-    from .sweep import samples_to_generalise
 
     schedules = {"poly": (lambda d: 1.0 / d, _q([8, 16, 32, 64], [6, 10]), "p = 1/d"),
                  "exp": (lambda d: 2.0 ** (-d / 4), _q([8, 12, 16, 20, 24, 28], [6, 10]), "p = 2^(-d/4)")}

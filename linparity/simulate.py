@@ -24,7 +24,7 @@ from . import _validate, theory
 from ._cli import OneLineParser
 from ._io import check_writable, write_atomic
 from ._progress import Progress
-from .evaluate import eval_prompts, evaluate
+from .evaluate import GENERALISE_ACCURACY, eval_prompts, evaluate
 from .ntp import LONG_TARGET, default_lambdas, default_pretrain_samples, pretrain, position_lambdas
 from .rl import BASELINES, PG_ALGORITHMS, STAR_MODES, PolicyGradient, star_round
 from .task import REWARDS
@@ -49,7 +49,7 @@ class SimulationConfig:
     seed: int = 0
     rl: str = "star"
     rounds: int = 20
-    target_accuracy: float | None = 0.99
+    target_accuracy: float | None = GENERALISE_ACCURACY
     star_mode: str = "fresh"
     pretrain_samples: int | None = None
     samples_per_round: int | None = None
@@ -309,7 +309,7 @@ def _parser():
     g.add_argument("--rl", default="star", help="post-training: " + ", ".join(RL_ALGORITHMS)
                    + " (none: pre-training only)")
     g.add_argument("--rounds", type=int, default=20, help="maximum number of STaR rounds")
-    g.add_argument("--target-accuracy", type=float, default=0.99,
+    g.add_argument("--target-accuracy", type=float, default=GENERALISE_ACCURACY,
                    help="stop once greedy accuracy reaches this")
     g.add_argument("--no-early-stop", action="store_true", help="run all --rounds rounds")
     g.add_argument("--star-mode", default="fresh",

@@ -35,8 +35,6 @@ import typing
 # No numba at import time: a worker process that re-imports this module must see
 # NUMBA_NUM_THREADS=1 before numba loads, so simulate (and theory) load lazily.
 
-#: Greedy accuracy that counts as "generalised" (issue 5).
-GENERALISE_ACCURACY = 0.99
 #: SimulationConfig fields the sweep sets itself (``--d``, ``--p-long``/``--p-schedule``, ``--seeds``).
 GRID_FIELDS = ("d", "p_long", "seed")
 #: Flags of the sweep itself; a SimulationConfig field of the same name is not exposed.
@@ -194,6 +192,7 @@ def build_grid(ds, p_longs, schedules, seeds, axes, budget):
     list of dict
         ``{"config", "schedule", "budget", "caps", "threshold"}``, without duplicates.
     """
+    from .evaluate import GENERALISE_ACCURACY
     from .simulate import SimulationConfig
 
     schedules = [Schedule("fixed", p) for p in p_longs] + list(schedules)
@@ -225,33 +224,6 @@ def build_grid(ds, p_longs, schedules, seeds, axes, budget):
 
 
 # --------------------------------------------------------------------------- the metric
-
-def samples_to_generalise(result, budget=None, threshold=GENERALISE_ACCURACY):
-    """Samples consumed until greedy accuracy first reaches ``threshold``.
-
-    Pre-training is stage 0 (its ``samples``); an RL record counts its
-    ``cumulative_samples``.  Stages past ``budget`` are ignored.
-
-    Returns
-    -------
-    dict
-        ``reached`` (bool), ``samples`` (int or None), ``stage`` ("pretrain", "round n",
-        "step n" or None) and ``samples_used`` (total of the whole run).
-    """
-    pre = result["pretrain"]
-    stages = [("pretrain", pre["samples"], pre["greedy_accuracy"])]
-    for r in result["rl"]:
-        name = f"step {r['step']}" if "step" in r else f"round {r.get('round', len(stages))}"
-        stages.append((name, r["cumulative_samples"], r["greedy_accuracy"]))
-    out = {"reached": False, "samples": None, "stage": None, "samples_used": stages[-1][1]}
-    for name, used, accuracy in stages:
-        if budget is not None and used > budget:
-            break
-        if accuracy >= threshold:
-            out.update(reached=True, samples=used, stage=name)
-            break
-    return out
-
 
 # --------------------------------------------------------------------------- storage
 
@@ -325,6 +297,7 @@ def run_one(spec):
     """Run one grid point (on a worker); return the simulate result plus a ``sweep`` section."""
     import numba
 
+    from .evaluate import samples_to_generalise
     from .simulate import SimulationConfig, run
 
     result = run(SimulationConfig(**spec["config"]), show_progress=False)

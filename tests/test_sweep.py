@@ -12,6 +12,7 @@ import time
 import pytest
 
 from linparity import sweep
+from linparity.evaluate import samples_to_generalise
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SMALL = ["--long-target", "5000", "--eval-prompts", "2000"]
@@ -93,7 +94,7 @@ def _result(pre_acc, rounds, pre_samples=200_000):
 
 
 def test_samples_to_generalise():
-    f = sweep.samples_to_generalise
+    f = samples_to_generalise
     assert f(_result(0.995, [])) == {"reached": True, "samples": 200_000, "stage": "pretrain", "samples_used": 200_000}
     star = _result(0.5, [(50_000, 0.5), (80_000, 0.99), (50_000, 1.0)])
     assert f(star)["samples"] == 330_000 and f(star)["stage"] == "round 2"
