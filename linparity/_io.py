@@ -1,12 +1,22 @@
-"""Atomic file output: a reader sees the old file or the whole new one, never half."""
+"""File output for every command: atomic writes, tidy CSV, up-front writability checks.
+
+Atomic: a reader sees the old file or the whole new one, never half, and a failed or
+interrupted write leaves the old file intact.  This is the one writer of the package
+(simulate, sweep, figures, ablations, proofs_check and benchmarks all use it).
+"""
 
 import contextlib
+import csv
+import io
 import os
 import tempfile
 
+#: Prefix of the temporary files beside a target; a sweep removes leftovers of a kill.
+TMP_PREFIX = ".linparity-tmp-"
+
 
 @contextlib.contextmanager
-def atomic_path(path, prefix=".tmp-"):
+def atomic_path(path, prefix=TMP_PREFIX):
     """Yield a temporary path beside ``path``; on success it replaces ``path``.
 
     The file gets the usual mode (``0666`` less the umask; ``mkstemp`` makes 0600)
@@ -28,11 +38,28 @@ def atomic_path(path, prefix=".tmp-"):
             os.unlink(tmp)
 
 
-def write_atomic(path, text, prefix=".tmp-"):
+def write_atomic(path, text, prefix=TMP_PREFIX):
     """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
     with atomic_path(path, prefix) as tmp:
         with open(tmp, "w") as f:
             f.write(text)
+
+
+def csv_text(rows, fields):
+    """Rows (dicts) as CSV text with a header, by the ``csv`` module (quoting as needed).
+
+    ``None`` and missing values become empty cells; lines end in ``\\n``.
+    """
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(fields), lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: ("" if row.get(k) is None else row[k]) for k in fields} for row in rows)
+    return buf.getvalue()
+
+
+def write_csv(path, rows, fields):
+    """Write :func:`csv_text` of ``rows`` to ``path`` atomically."""
+    write_atomic(path, csv_text(rows, fields))
 
 
 def check_writable(path, flag):

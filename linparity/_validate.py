@@ -71,3 +71,10 @@ def check_responses(y, lengths, n, d):
     if not np.all(np.abs(y[filled]) == 1) or np.any(y[~filled] != 0):
         raise ValueError("responses must hold +-1 up to their length and 0 after it")
     return y, lengths
+
+
+def check_choice(value, choices, name):
+    """One of the allowed names ``choices``; ValueError listing them otherwise."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value

@@ -28,7 +28,8 @@ from . import _validate
 from ._cli import OneLineParser
 from ._io import write_atomic
 from .evaluate import first_generalising
-from .simulate import SimulationConfig, run
+from .config import SimulationConfig
+from .experiment import run
 
 GROUPS = ("algorithms", "temperature", "start")
 

@@ -14,7 +14,8 @@ import pytest
 
 from linparity import ntp, theory
 from linparity.evaluate import evaluate
-from linparity.simulate import SimulationConfig, run
+from linparity.config import SimulationConfig
+from linparity.experiment import run
 from linparity.task import draw_prompts
 
 D, DELTA, SEEDS, T = 3, 0.5, (0, 1, 2, 3), 400_000

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from linparity import config as config_module
 from linparity import simulate
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -121,7 +122,7 @@ def test_policy_gradient_json_contract(algorithm, tmp_path):
     config = result["config"]
     assert PG_FIELDS <= set(config) and config["rl"] == algorithm
     assert config["group_size"] == (8 if algorithm == "grpo" else 1)
-    assert config["batch_size"] * config["group_size"] == simulate.PG_RESPONSES_PER_STEP
+    assert config["batch_size"] * config["group_size"] == config_module.PG_RESPONSES_PER_STEP
     assert [r["step"] for r in result["rl"]] == [2, 4, 6, 7]
     total = result["pretrain"]["samples"]
     for i, r in enumerate(result["rl"], 1):
@@ -130,7 +131,7 @@ def test_policy_gradient_json_contract(algorithm, tmp_path):
                 "cumulative_samples", "p_long", "p_short_correct", "sampling_accuracy", "greedy_accuracy",
                 "greedy_length", "mean_length", "seconds"} <= set(r)
         steps = r["step"] - (result["rl"][i - 2]["step"] if i > 1 else 0)
-        assert r["samples"] == steps * simulate.PG_RESPONSES_PER_STEP
+        assert r["samples"] == steps * config_module.PG_RESPONSES_PER_STEP
         total += r["samples"]
         assert r["cumulative_samples"] == total
         assert 0 <= r["kept_long_wrong"] <= r["kept_long"] <= r["kept"] <= r["samples"]
@@ -159,7 +160,8 @@ def test_grpo_json_does_not_depend_on_the_thread_count(tmp_path):
 
 @pytest.mark.parametrize("rl", ["star", "grpo"])
 def test_max_samples_caps_the_samples_a_run_uses(rl):
-    from linparity.simulate import SimulationConfig, run
+    from linparity.config import SimulationConfig
+    from linparity.experiment import run
     cap = 250_000
     cfg = SimulationConfig(d=6, p_long=0.05, rl=rl, pretrain_samples=50_000, long_target=5_000,
                            eval_prompts=1_000, target_accuracy=None, rounds=10, rl_steps=200,
@@ -170,3 +172,30 @@ def test_max_samples_caps_the_samples_a_run_uses(rl):
     # Without the cap the same run goes further.
     cfg.max_samples = None
     assert run(cfg, show_progress=False)["rl"][-1]["cumulative_samples"] > cap
+
+
+def test_run_leaves_its_config_as_it_was():
+    # A reused config must not carry one run's resolved values into the next.
+    import dataclasses
+
+    from linparity.config import SimulationConfig
+    from linparity.experiment import run
+    for rl in ("star", "grpo"):
+        cfg = SimulationConfig(d=6, p_long=0.2, rl=rl, pretrain_samples=20_000, long_target=2_000,
+                               eval_prompts=500, rounds=1, rl_steps=2, eval_every=1)
+        before = dataclasses.asdict(cfg)
+        result = run(cfg, show_progress=False)
+        assert dataclasses.asdict(cfg) == before
+        assert result["config"]["pretrain_samples_used"] == 20_000
+        if rl == "grpo":
+            assert cfg.group_size is None and result["config"]["group_size"] == 8
+
+
+def test_parser_defaults_are_the_config_defaults():
+    import dataclasses
+
+    from linparity.config import SimulationConfig
+    args = simulate.parser().parse_args([])
+    assert simulate.config_from_args(args) == SimulationConfig()
+    for field in dataclasses.fields(SimulationConfig):
+        assert getattr(args, field.name) == field.default

@@ -12,7 +12,9 @@ import time
 import pytest
 
 from linparity import sweep
+from linparity._io import write_atomic
 from linparity.evaluate import samples_to_generalise
+from linparity.sweep.execute import RunsProgress
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SMALL = ["--long-target", "5000", "--eval-prompts", "2000"]
@@ -75,9 +77,9 @@ def test_grid_is_the_full_product_without_duplicates():
 def test_every_simulation_field_but_the_grid_ones_is_a_sweep_flag():
     import dataclasses
 
-    from linparity.simulate import SimulationConfig
+    from linparity.config import SimulationConfig
 
-    parser = sweep._parser()
+    parser = sweep.parser()
     dests = {a.dest for a in parser._actions}
     for field in dataclasses.fields(SimulationConfig):
         assert field.name in dests or field.name in sweep.GRID_FIELDS
@@ -109,16 +111,27 @@ def test_samples_to_generalise():
 
 
 def test_budget_caps_the_rounds_and_is_recorded():
-    config = {"d": 8, "rl": "star", "rounds": 20, "pretrain_samples": 200_000, "samples_per_round": 100_000}
+    import dataclasses
+
+    from linparity.config import SimulationConfig
+
+    def full(**fields):  # apply_budget takes a whole config, as build_grid makes it
+        return dict(dataclasses.asdict(SimulationConfig()), **fields)
+
+    config = full(d=8, rl="star", rounds=20, pretrain_samples=200_000, samples_per_round=100_000)
     capped, caps = sweep.apply_budget(config, 500_000)
-    assert capped["rounds"] == 3 and caps == {"rounds": [20, 3]} and config["rounds"] == 20
+    assert capped["rounds"] == 3 and caps == {"rounds": [20, 3], "max_samples": [None, 500_000]}
+    assert config["rounds"] == 20 and config["max_samples"] is None
+    assert capped["max_samples"] == 500_000
     assert sweep.apply_budget(config, None) == (config, {})
-    assert sweep.apply_budget(dict(config, rl="none"), 500_000)[1] == {}
-    grpo = {"rl": "grpo", "rl_steps": 1000, "batch_size": 64, "group_size": 8}  # 512 responses a step
+    assert "rounds" not in sweep.apply_budget(dict(config, rl="none"), 500_000)[1]
+    grpo = full(rl="grpo", rl_steps=1000, batch_size=64, group_size=8)  # 512 responses a step
     assert sweep.apply_budget(grpo, 6400)[0]["rl_steps"] == 12
     assert sweep.apply_budget(dict(grpo, rl="reinforce", group_size=1), 6400)[0]["rl_steps"] == 100
-    exact = sweep.apply_budget(dict(config, max_samples=None), 500_000)  # if simulate grows the exact cap
-    assert exact[0]["max_samples"] == 500_000 and exact[1]["max_samples"] == [None, 500_000]
+    auto = full(rl="grpo", rl_steps=1000)  # automatic sizes: 1024 responses a step
+    assert sweep.apply_budget(auto, 10_240)[0]["rl_steps"] == 10
+    tighter = sweep.apply_budget(dict(config, max_samples=400_000), 500_000)
+    assert tighter[0]["max_samples"] == 400_000 and tighter[1]["max_samples"] == [400_000, 400_000]
     spec = sweep.build_grid([8], [0.2], [], 1, {"samples_per_round": [100_000], "pretrain_samples": [200_000]},
                             500_000)[0]
     # SimulationConfig has the exact cap (max_samples), so the grid sets it too.
@@ -170,7 +183,7 @@ def test_load_run_rejects_corrupt_and_foreign_files(tmp_path):
     good = {"config": {}, "pretrain": {}, "rl": [], "wall_seconds": 0.0,
             "sweep": {"key": key, "spec": spec, "generalised": {}}}
     path = tmp_path / f"{key}.json"
-    sweep.write_atomic(path, json.dumps(good))
+    write_atomic(path, json.dumps(good))
     assert sweep.load_run(path, key) == good
     assert sweep.load_run(path, "0" * 16) is None
     text = path.read_text()
@@ -216,11 +229,11 @@ class _Tty:
 def test_progress_bar_shows_runs_and_eta_on_a_tty_only():
     spec = {"config": {"d": 6, "p_long": 0.2, "seed": 0}, "schedule": "p=0.2"}
     tty = _Tty()
-    bar = sweep._Bar(16, 3, quiet=False, stream=tty)
+    bar = RunsProgress(16, 3, quiet=False, stream=tty)
     bar.finished(spec, "ok")
-    assert "4/16 runs (3 resumed)" in tty.text and "left" in tty.text and "\r" in tty.text
+    assert "4/16" in tty.text and "3 resumed" in tty.text and "\r" in tty.text
     quiet = _Tty()
-    bar = sweep._Bar(16, 3, quiet=True, stream=quiet)
+    bar = RunsProgress(16, 3, quiet=True, stream=quiet)
     bar.finished(spec, "ok")
     assert quiet.text == ""
     bar.finished(spec, "failed: RuntimeError: boom", failed=True)  # errors are shown even with --quiet

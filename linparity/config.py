@@ -1,0 +1,189 @@
+"""Every parameter of one run: :class:`SimulationConfig` (docs/theory.md sections 3-4).
+
+The dataclass is the one place a parameter is declared: its default, its type, the
+command-line flag that sets it and that flag's help text (field metadata).  The CLI of
+``python -m linparity.simulate`` and the sweep's axes are built from it, so a new field
+becomes a flag and a sweep axis without a second declaration.
+
+``None`` means "automatic".  :meth:`SimulationConfig.validate` and
+:meth:`SimulationConfig.resolve_pg` return new objects and never change the one they
+are called on, so a config can be reused for several runs.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+
+from . import _validate
+from .evaluate import GENERALISE_ACCURACY
+from .ntp import LONG_TARGET, default_lambdas, position_lambdas
+from .rl import BASELINES, STAR_MODES
+from .task import REWARDS
+
+RL_ALGORITHMS = ("star", "reinforce", "grpo", "none")
+#: Responses per policy-gradient step when --batch-size is automatic.
+PG_RESPONSES_PER_STEP = 1024
+#: Group size of GRPO when --group-size is automatic.
+GRPO_GROUP = 8
+#: Config fields that only policy-gradient runs record (STaR's JSON leaves them out).
+PG_FIELDS = ("rl_steps", "lr", "batch_size", "group_size", "baseline", "anchor", "eval_every")
+#: Bounds of the automatic STaR round budget (prompts per round).
+ROUND_MIN, ROUND_MAX = 50_000, 20_000_000
+
+#: Flag groups of the CLI, in the order ``--help`` shows them.
+GROUPS = ("task", "pre-training (Algorithm 3)", "post-training (STaR, Algorithm 1; REINFORCE; GRPO)",
+          "evaluation and output")
+
+
+def _option(default, group, help, flag=None):
+    """A dataclass field that also declares its command-line flag."""
+    return dataclasses.field(default=default, metadata={"group": group, "help": help, "flag": flag})
+
+
+_TASK, _PRE, _POST, _EVAL = GROUPS
+
+
+@dataclasses.dataclass
+class SimulationConfig:
+    """Every parameter of a run; ``None`` means "automatic" (the resolved value is recorded).
+
+    Each field's metadata holds its CLI flag group and help text; see :func:`flag`.
+    """
+
+    d: int = _option(64, _TASK, "number of input bits (>= 2)")
+    p_long: float = _option(0.01, _TASK, "share of long demonstrations (prefix parities) in "
+                            "pre-training, in [0, 1] (the paper's p_cot)")
+    seed: int = _option(0, _TASK, "seed of every random stream of the run")
+    rl: str = _option("star", _POST, "post-training: " + ", ".join(RL_ALGORITHMS) + " (none: pre-training only)")
+    rounds: int = _option(20, _POST, "maximum number of STaR rounds")
+    target_accuracy: float | None = _option(GENERALISE_ACCURACY, _POST, "stop once greedy accuracy reaches this")
+    star_mode: str = _option("fresh", _POST, "fresh: re-solve NTP from zero each round (analysed); "
+                             "warm: continue the SGD state")
+    pretrain_samples: int | None = _option(None, _PRE, "samples T; default: long-target / p-long, "
+                                           "clipped to [200k, 20M]")
+    samples_per_round: int | None = _option(None, _POST, "prompts per round; default: long-target / "
+                                            f"measured p_long, clipped to [{ROUND_MIN:,}, {ROUND_MAX:,}]")
+    long_target: int = _option(LONG_TARGET, _PRE, "long samples the automatic budgets aim for, in "
+                               "pre-training and per round")
+    lambda_: float | None = _option(None, _PRE, "one L2 strength for every position (default: the "
+                                    "automatic rule, docs/theory.md section 3)", flag="--lambda")
+    lambda_1: float | None = _option(None, _PRE, "lambda of position 1 only")
+    lambda_2a: float | None = _option(None, _PRE, "lambda of the stop/go position 2a only")
+    lambda_chain: float | None = _option(None, _PRE, "lambda of every chain position")
+    epochs: int = _option(1, _POST, "NTP passes over each round's kept set")
+    reward: str = _option("cot", _POST, "cot (exact answer) or e2e (last token only)")
+    temperature: float = _option(1.0, _POST, "RL sampling temperature (REINFORCE/GRPO differentiate "
+                                 "the sampling policy)")
+    eval_prompts: int = _option(10_000, _EVAL, "fresh prompts for exact evaluation")
+    rl_steps: int = _option(500, _POST, "maximum number of REINFORCE/GRPO steps")
+    lr: float = _option(1.0, _POST, "REINFORCE/GRPO step size on the mean of A * grad log pi over a "
+                        "step's responses")
+    batch_size: int | None = _option(None, _POST, f"prompts per REINFORCE/GRPO step; default: "
+                                     f"{PG_RESPONSES_PER_STEP} responses per step (GRPO: divided by "
+                                     "the group size)")
+    group_size: int | None = _option(None, _POST, f"GRPO responses per prompt (default {GRPO_GROUP}); "
+                                     "REINFORCE uses 1")
+    baseline: str = _option("mean", _POST, "REINFORCE baseline: mean (batch mean reward) or none")
+    anchor: float = _option(0.0, _POST, "REINFORCE/GRPO L2 pull towards the pre-trained weights (0: off)")
+    eval_every: int = _option(5, _POST, "REINFORCE/GRPO steps between exact evaluations (and "
+                              "early-stop checks)")
+    max_samples: int | None = _option(None, _POST, "stop RL before a round or step would take the "
+                                      "total samples (pre-training included) past this (default: no cap)")
+
+    def validate(self):
+        """A checked copy of this config; ValueError naming the flag to fix.
+
+        Numbers are normalised (``int``/``float``); ``self`` is left as it was.
+        """
+        c = dataclasses.replace(self)
+        c.d = _validate.check_d(c.d)
+        c.p_long = _validate.check_probability(c.p_long, "--p-long")
+        c.seed = _validate.check_count(c.seed, "--seed")
+        c.rounds = _validate.check_count(c.rounds, "--rounds")
+        c.long_target = _validate.check_count(c.long_target, "--long-target", 1)
+        c.epochs = _validate.check_count(c.epochs, "--epochs", 1)
+        c.eval_prompts = _validate.check_count(c.eval_prompts, "--eval-prompts", 1)
+        c.temperature = _validate.check_positive(c.temperature, "--temperature")
+        for name in ("pretrain_samples", "samples_per_round"):
+            if getattr(c, name) is not None:
+                setattr(c, name, _validate.check_count(getattr(c, name), flag(name)))
+        for name in ("lambda_", "lambda_1", "lambda_2a", "lambda_chain"):
+            if getattr(c, name) is not None:
+                setattr(c, name, _validate.check_positive(getattr(c, name), flag(name)))
+        if c.target_accuracy is not None:
+            c.target_accuracy = _validate.check_probability(c.target_accuracy, "--target-accuracy")
+        _validate.check_choice(c.rl, RL_ALGORITHMS, "--rl")
+        _validate.check_choice(c.star_mode, STAR_MODES, "--star-mode")
+        _validate.check_choice(c.reward, tuple(REWARDS), "--reward")
+        _validate.check_choice(c.baseline, BASELINES, "--baseline")
+        c.rl_steps = _validate.check_count(c.rl_steps, "--rl-steps")
+        c.lr = _validate.check_positive(c.lr, "--lr")
+        c.eval_every = _validate.check_count(c.eval_every, "--eval-every", 1)
+        if c.max_samples is not None:
+            c.max_samples = _validate.check_count(c.max_samples, "--max-samples", 1)
+        try:
+            c.anchor = float(c.anchor)
+        except (TypeError, ValueError):
+            raise ValueError(f"--anchor must be a number >= 0, got {c.anchor!r}") from None
+        if not (math.isfinite(c.anchor) and c.anchor >= 0):
+            raise ValueError(f"--anchor must be a finite number >= 0, got {c.anchor}")
+        if c.group_size is not None:
+            c.group_size = _validate.check_count(c.group_size, "--group-size", 1)
+            if c.rl == "reinforce" and c.group_size != 1:
+                raise ValueError("--group-size is GRPO's: REINFORCE samples one response per prompt")
+        if c.batch_size is not None:
+            c.batch_size = _validate.check_count(c.batch_size, "--batch-size", 1)
+        return c
+
+    def resolve_pg(self):
+        """A copy with the automatic group and batch sizes of a policy-gradient run filled in."""
+        group = self.group_size if self.group_size is not None else (GRPO_GROUP if self.rl == "grpo" else 1)
+        batch = self.batch_size if self.batch_size is not None else max(1, PG_RESPONSES_PER_STEP // group)
+        return dataclasses.replace(self, group_size=group, batch_size=batch)
+
+    def lambdas(self, n_samples, n_long):
+        """Per-block lambda: the user's values where given, the automatic rule elsewhere."""
+        auto = default_lambdas(self.d, n_samples, n_long)
+        common = self.lambda_
+        groups = [self.lambda_1, self.lambda_2a, self.lambda_chain]
+        chosen = [g if g is not None else common for g in groups]
+        if all(c is None for c in chosen):
+            return auto
+        fixed = position_lambdas(self.d, *(c if c is not None else 1.0 for c in chosen))
+        mask = np.array([chosen[0] is not None, chosen[1] is not None] + [chosen[2] is not None] * (self.d - 1))
+        return np.where(mask, fixed, auto)
+
+    def round_budget(self, measured_p_long):
+        """Prompts for the next STaR round: enough for about ``long_target`` kept long answers.
+
+        Uses the current model's *measured* long probability (the simulator's own
+        evaluation), so a shortfall is not hidden by assuming the predicted one.
+        """
+        if self.samples_per_round is not None:
+            return self.samples_per_round
+        if measured_p_long <= 0:
+            return ROUND_MAX
+        return int(min(ROUND_MAX, max(ROUND_MIN, math.ceil(self.long_target / measured_p_long))))
+
+
+def flag(name):
+    """The command-line flag of the field ``name`` (``lambda_`` is ``--lambda``)."""
+    field = {f.name: f for f in dataclasses.fields(SimulationConfig)}[name]
+    return field.metadata.get("flag") or "--" + name.rstrip("_").replace("_", "-")
+
+
+def fields():
+    """The fields of :class:`SimulationConfig`, each with its flag, group, help and type.
+
+    Returns
+    -------
+    list of dict
+        ``name``, ``flag``, ``group``, ``help``, ``default`` and ``type`` (the annotation,
+        e.g. ``int | None``).
+    """
+    import typing
+
+    hints = typing.get_type_hints(SimulationConfig)
+    return [{"name": f.name, "flag": flag(f.name), "group": f.metadata["group"], "help": f.metadata["help"],
+             "default": f.default, "type": hints[f.name]} for f in dataclasses.fields(SimulationConfig)]
