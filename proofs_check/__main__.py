@@ -1,4 +1,4 @@
-"""``python -m proofs_check``: run every THEORY.md check and print a table.
+"""``python -m proofs_check``: run every check of docs/theory.md section 6 and print a table.
 
 Exit status: 0 when every check ran (whatever its verdict), 1 when a check
 crashed, 2 on bad arguments.
@@ -6,19 +6,19 @@ crashed, 2 on bad arguments.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
-import tempfile
 import textwrap
 import time
 
+from linparity._cli import OneLineParser
+from linparity._io import check_writable, write_atomic
+
 
 def _parse(argv):
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m proofs_check",
-        description="Derive and cross-check every claim of THEORY.md (linparity).")
+        description="Derive and cross-check every claim of linparity's theory (docs/theory.md).")
     parser.add_argument("--json", metavar="PATH", default=None,
                         help='write {"claims": [{"id", "statement", "status", "method", '
                              '"detail"}]} to PATH (atomically)')
@@ -28,20 +28,6 @@ def _parse(argv):
                         help="print each claim's full detail under the table")
     parser.add_argument("--quiet", action="store_true", help="print nothing (exit code only)")
     return parser.parse_args(argv)
-
-
-def _write_json_atomic(path, payload):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".proofs_check.", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _table(results):
@@ -65,17 +51,16 @@ def main(argv=None):
             print(f"proofs_check: unknown claim id(s) {', '.join(unknown)}; "
                   f"known: {', '.join(sorted(known))}", file=sys.stderr)
             return 2
-    if args.json is not None:
-        directory = os.path.dirname(os.path.abspath(args.json))
-        if not os.path.isdir(directory):
-            print(f"proofs_check: directory of --json path does not exist: {directory}",
-                  file=sys.stderr)
-            return 2
+    try:
+        check_writable(args.json, "--json")
+    except ValueError as exc:
+        print(f"proofs_check: error: {exc}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     results = run_all(set(args.only) if args.only else None)
     elapsed = time.perf_counter() - start
     if args.json is not None:
-        _write_json_atomic(args.json, {"claims": results})
+        write_atomic(args.json, json.dumps({"claims": results}, indent=2) + "\n")
     if not args.quiet:
         print(_table(results))
         counts = {s: sum(r["status"] == s for r in results) for s in
