@@ -22,6 +22,7 @@ def test_arms_cover_the_issue_grid():
         arm.config.validate()
 
 
+@pytest.mark.slow
 def test_quick_run_writes_one_json_per_arm_and_a_summary(tmp_path):
     assert ablations.main(["--out", str(tmp_path), "--quick", "--quiet"]) == 0
     arms = ablations.arms(quick=True)

@@ -23,6 +23,7 @@ def report(tmp_path_factory):
     return code, json.loads(path.read_text())["claims"]
 
 
+@pytest.mark.slow
 def test_every_required_claim_runs(report):
     code, claims = report
     assert code == 0
@@ -34,6 +35,7 @@ def test_every_required_claim_runs(report):
         assert c["statement"] and c["method"] and c["detail"]
 
 
+@pytest.mark.slow
 def test_known_verdicts(report):
     status = {c["id"]: c for c in report[1]}
     # settled by derivation (see the detail): the published B_1 has lambda_1 upside down

@@ -242,6 +242,7 @@ def test_progress_bar_shows_runs_and_eta_on_a_tty_only():
 
 # --------------------------------------------------------------------------- real Dask runs
 
+@pytest.mark.slow
 def test_local_cluster_sweep_then_resume_redoes_only_missing_and_corrupt(tmp_path):
     out = tmp_path / "sweep"
     args = ["--out", str(out), "--d", "6", "8", "--p-long", "0.2", "--p-schedule", "poly:1:1", "--seeds", "2",
@@ -274,6 +275,7 @@ def test_local_cluster_sweep_then_resume_redoes_only_missing_and_corrupt(tmp_pat
     assert len(summary(out)) == 8
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_reported_and_the_others_are_kept(tmp_path, capsys):
     good = sweep.build_grid([6], [0.2], [], 1, {"long_target": [5000], "eval_prompts": [2000]}, None)[0]
     bad = {**good, "config": {**good["config"], "no_such_field": 1}}  # SimulationConfig(**config) raises
@@ -283,6 +285,7 @@ def test_a_failing_run_is_reported_and_the_others_are_kept(tmp_path, capsys):
     assert "failed: TypeError" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume(tmp_path):
     out = tmp_path / "sweep"
     args = ["--out", str(out), "--d", "6", "7", "8", "9", "--p-long", "0.2", "0.1", "--seeds", "2",
@@ -315,6 +318,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(sweep.TMP_PREFIX)]
 
 
+@pytest.mark.slow
 def test_sigkill_of_a_local_worker_loses_nothing(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "sweep"
@@ -356,6 +360,7 @@ def _stop(proc):
         proc.wait(timeout=15)
 
 
+@pytest.mark.slow
 def test_sweep_on_dask_scheduler_and_worker_processes(tmp_path):
     dask = [sys.executable, "-m", "dask"]  # the `dask` command of this interpreter
     scheduler_file = tmp_path / "scheduler.json"
