@@ -1,6 +1,6 @@
 """``python -m linparity.ablations``: the paper's RL ablations for the linear model (THEORY.md section 4).
 
-Three groups of arms, each one :func:`linparity.simulate.run` end to end:
+Three groups of arms, each one :func:`linparity.experiment.run` end to end:
 
 * ``algorithms``: STaR, REINFORCE and GRPO, each with ``r_cot`` and ``r_e2e``, at
   d = 50, p_long = 0.25 (the paper's Fig. 1 setting), run for a fixed budget
@@ -26,8 +26,8 @@ import time
 
 from . import _validate
 from ._cli import OneLineParser
-from ._io import write_atomic
-from .evaluate import first_generalising
+from ._io import write_atomic, write_csv
+from .evaluate import GENERALISE_ACCURACY, first_generalising
 from .config import SimulationConfig
 from .experiment import run
 
@@ -141,12 +141,6 @@ def _cell(v, digits=4):
     return str(v)
 
 
-def to_csv(rows):
-    lines = [",".join(SUMMARY_FIELDS)]
-    lines += [",".join("" if r[f] is None else str(r[f]) for f in SUMMARY_FIELDS) for r in rows]
-    return "\n".join(lines) + "\n"
-
-
 MD_COLUMNS = (("arm", "arm"), ("pretrain_samples", "pre-train T"), ("pretrain_greedy_accuracy", "pre acc"),
               ("pretrain_greedy_length", "pre len"), ("rl_done", "RL done"), ("rl_unit", "unit"),
               ("final_greedy_accuracy", "greedy acc"), ("final_greedy_length", "greedy len"),
@@ -161,7 +155,7 @@ def to_markdown(rows):
     out = ["# RL ablations of the linear model", "",
            "Measured by `python -m linparity.ablations`; `RL samples` are responses sampled in "
            "post-training (pre-training excluded); `to acc>=.99` is the first step/round where greedy "
-           "accuracy (r_cot) reaches 0.99; `wrong kept long` is the share of rewarded long responses "
+           f"accuracy (r_cot) reaches {GENERALISE_ACCURACY}; `wrong kept long` is the share of rewarded long responses "
            "that are not the correct chain (always 0 under r_cot).", ""]
     for group in GROUPS:
         part = [r for r in rows if r["group"] == group]
@@ -175,7 +169,7 @@ def to_markdown(rows):
     return "\n".join(out)
 
 
-def _parser():
+def parser():
     p = OneLineParser(prog="python -m linparity.ablations",
                 description="Run the RL ablations of the linear model (algorithm x reward at d = 50, "
                             "p_long = 0.25; STaR temperature with r_e2e vs r_cot; RL start time) and write "
@@ -190,13 +184,14 @@ def _parser():
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     prog = "linparity.ablations"
     try:
         groups = tuple(g.strip() for g in args.groups.split(",") if g.strip())
-        bad = [g for g in groups if g not in GROUPS]
-        if bad or not groups:
+        if not groups:
             raise ValueError(f"--groups must name some of {', '.join(GROUPS)}, got {args.groups!r}")
+        for g in groups:
+            _validate.check_choice(g, GROUPS, "--groups")
         seed = _validate.check_count(args.seed, "--seed")
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise ValueError(f"--out {args.out}: not a directory")
@@ -223,7 +218,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted; arms finished so far are written\n")
         return 130
-    write_atomic(os.path.join(args.out, "summary.csv"), to_csv(rows))
+    write_csv(os.path.join(args.out, "summary.csv"), rows, SUMMARY_FIELDS)
     write_atomic(os.path.join(args.out, "summary.md"), to_markdown(rows))
     if not args.quiet:
         sys.stdout.write(f"{len(rows)} arms in {time.perf_counter() - wall:.1f}s; summary in "
