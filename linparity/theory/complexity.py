@@ -85,7 +85,7 @@ def sample_lower_bound(d, p_long):
 
 
 def polynomial_degree(kappa):
-    """Numeric twin of :func:`derive_polynomial_degree`: ``9 + 7 kappa``.
+    """Numeric twin of :func:`.symbolic.derive_polynomial_degree`: ``9 + 7 kappa``.
 
     Parameters
     ----------
@@ -102,7 +102,7 @@ def polynomial_degree(kappa):
 
 
 def exponential_rate(k, base=2.0):
-    """Numeric twin of :func:`derive_exponential_rate`: ``log_base N / d -> 7 / k``.
+    """Numeric twin of :func:`.symbolic.derive_exponential_rate`: ``log_base N / d -> 7 / k``.
 
     Parameters
     ----------
