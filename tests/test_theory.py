@@ -1,12 +1,16 @@
 """Tests of linparity.theory: exact boundaries, closed form vs recursion, minimality."""
 
 import math
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linparity import theory
 
@@ -39,7 +43,7 @@ def test_rounds_to_greedy_exact_boundaries():
     assert Fraction(0.2) > Fraction(1, 5)
     assert theory.rounds_to_greedy(0.2) == 1
     # p_n = 1/3 exactly at p = 1/(2^(n+1) + 1)
-    for n in range(0, 12):
+    for n in range(12):
         p = Fraction(1, 2 ** (n + 1) + 1)
         assert exact_star(p, n) == Fraction(1, 3)
         assert theory.rounds_to_greedy(p) == n + 1
@@ -165,7 +169,7 @@ def test_pretrain_and_star_twins_match_sympy(p, d, n):
        delta=st.floats(0.01, 1), frac=st.floats(0, 1))
 def test_bound_twins_match_sympy(p, d, T, lam, delta, frac):
     l = 2 + int(frac * (d - 2))
-    s = dict(p_long=p, d=d, T=T, lambda_=lam, delta=delta)
+    s = {"p_long": p, "d": d, "T": T, "lambda_": lam, "delta": delta}
     for form in ("published", "derived"):
         for scale in ("logit", "probability"):
             assert float(theory.prop1_bound(T, lam, delta, d, p, form, scale)) == pytest.approx(
@@ -264,9 +268,38 @@ def test_sample_complexity_monotone(d, p):
 
 
 def test_sample_lower_bound_is_the_counting_bound():
-    import numpy as np
-    from linparity import theory
     assert theory.sample_lower_bound(8, 0.25) == pytest.approx(1 / (2 * (0.25 + 2 ** -7)))
     d = np.array([8.0, 16.0, 24.0])
     bits = np.diff(np.log2(theory.sample_lower_bound(d, 2 ** (-d / 4)))) / 8
     assert np.all(np.abs(bits - 0.25) < 0.01)  # 2^(d/k) growth for p = 2^-(d/k), k = 4
+
+
+# --- the package's interface ----------------------------------------------------
+
+def test_every_public_name_resolves():
+    assert len(theory.__all__) == len(set(theory.__all__)) == 36
+    for name in theory.__all__:
+        assert not name.startswith("_")
+        assert getattr(theory, name) is not None
+    with pytest.raises(AttributeError):
+        theory.no_such_prediction  # noqa: B018
+
+
+def test_import_is_lazy_and_never_loads_training_code():
+    # A fresh interpreter: this one has sympy loaded already.  Run from the repository
+    # root so that the checked-out package, not an installed one, is imported.
+    code = """
+import sys
+import linparity.theory as theory
+assert theory.__file__.startswith(sys.argv[1]), theory.__file__
+assert "sympy" not in sys.modules and "scipy" not in sys.modules
+theory.rounds_to_greedy(0.01), theory.star_long_fraction(0.1, 3), theory.sample_lower_bound(8, 0.1)
+assert "sympy" not in sys.modules
+assert str(theory.greedy_threshold) == "1/3"
+assert "sympy" in sys.modules
+theory.sample_complexity(8, 0.1), theory.regularised_2a_logits(0.2, 0.1)
+training = [m for m in sys.modules if m.startswith("linparity.") and not m.startswith("linparity.theory")]
+assert not training and "numba" not in sys.modules, training
+"""
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", code, str(root)], cwd=root, check=True)
