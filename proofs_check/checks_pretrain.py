@@ -200,7 +200,7 @@ def sampling_after_pretrain(ev):
        "2 rho^2 (1 + ln T)/(delta lambda T)",
        "symbolic: iterate-norm invariant |w_t| <= rho/lambda, telescoping coefficient, "
        "sum 1/t <= 1 + ln T, regret G^2(1+ln T)/(2 lambda) with G = 2 rho and Markov; "
-       "numeric: 400 seeded Pegasos runs on the exact d=3 position-1 population")
+       "numeric: 200 seeded Pegasos runs on the exact d=2 position-1 population")
 def sgd_bound(ev):
     t, lam, rho, T, delta = (sp.Symbol("t", positive=True), S.lambda_, sp.Symbol("rho", positive=True),
                              S.T, S.delta)

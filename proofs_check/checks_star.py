@@ -257,7 +257,7 @@ def theorem2_complexity(ev):
 
 
 @claim("theorem2_lower_bound",
-       "(extra) With r_cot, the NTP-then-STaR route needs at least min(1/p, 2^(d-1))/2 samples "
+       "(extra) With r_cot, the NTP-then-STaR route needs at least 1/(2(p + 2^(1-d))) >= min(1/p, 2^(d-1))/4 samples "
        "to see one correct chain with probability 1/2",
        "counting argument: chain positions train only on correct chains and start at 1/2 "
        "per token; Markov's inequality; sympy limit of the exponent for p = 2^-(d/k)")
