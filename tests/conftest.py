@@ -1,10 +1,5 @@
-import os
-import sys
-
 import numpy as np
 import pytest
-
-sys.path.insert(0, os.path.dirname(__file__))  # makes tests/reference.py importable
 
 
 @pytest.fixture
@@ -14,7 +9,8 @@ def rng():
 
 def random_model(d, rng, scale=1.0):
     """A LinearAR with random weights: every token probability strictly inside (0, 1)."""
-    from linparity.model import LinearAR, position_offsets
+    from linparity.layout import position_offsets
+    from linparity.model import LinearAR
 
     return LinearAR(d, rng.normal(scale=scale, size=int(position_offsets(d)[-1])))
 
