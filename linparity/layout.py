@@ -15,22 +15,22 @@ l = 2..d    chain position l        ``w_x`` (d), ``w_y`` (l - 1), ``w_lx`` (d)
 ``y_m * x`` of the last token with ``x`` (docs/theory.md section 2). The "x parts" of
 a context block (2a and chain) are its ``w_x`` and ``w_lx``.
 
-**Policy layout** (read by the policy kernels ``_kernels/_policy.py``, ``_pg.py`` and
-``_rollout.py``). Theta's order and size, with every context block's x parts replaced
-by ``u+ = w_x + w_lx`` (at ``w_x``'s place) and ``u- = w_x - w_lx`` (at ``w_lx``'s):
-``[u+, w_y, u-]``. A logit is then ``<u_s, x> + <w_y, y_<l>`` with ``s`` the last
-token, one pass over ``x`` instead of two. :func:`to_policy_layout` converts
-parameters; a gradient accumulated in this layout goes back with
+**Policy layout** (read by the policy kernels ``_kernels/_policy.py``, ``_pg.py``
+and ``_rollout.py``). The theta layout's order and size, with every context block's
+x parts replaced by ``u+ = w_x + w_lx`` (at ``w_x``'s place) and ``u- = w_x - w_lx``
+(at ``w_lx``'s): ``[u+, w_y, u-]``. A logit is then ``<u_s, x> + <w_y, y_<l>`` with
+``s`` the last token, one pass over ``x`` instead of two. :func:`to_policy_layout`
+converts parameters; a gradient accumulated in this layout goes back with
 :func:`gradient_to_theta_layout` (the chain rule, not the inverse map).
 
 **NTP state layout** (the running sums of :class:`linparity.ntp.Algorithm3`, read by
-``_kernels/_ntp.py``). Blocks in theta's order, but each starts on a
-``tuning.NTP_PAD``-double boundary and is followed by ``tuning.NTP_GAP`` empty
-doubles, so threads writing different blocks never share a cache line. Inside a
-block: ``[u+ (d), u- (d), rest]`` with ``rest`` = ``w_y`` for a chain block and
-``[w_y, bias]`` for 2a (position 1 is ``[w_x]`` alone): the two u parts side by side,
-so the kernel picks one as a row of a ``(2, d)`` view. :class:`NTPStateLayout`
-holds the offsets and the conversion back to theta's layout.
+``_kernels/_ntp.py``). Blocks in the theta layout's order, but each starts on a
+``tuning.NTP_PAD``-double boundary and is followed by at least ``tuning.NTP_GAP``
+empty doubles, so threads writing different blocks never share a cache line.
+Inside a block: ``[u+ (d), u- (d), rest]`` with ``rest`` = ``w_y`` for a chain block
+and ``[w_y, bias]`` for 2a (position 1 is ``[w_x]`` alone): the two u parts side by
+side, so the kernel picks one as a row of a ``(2, d)`` view. :class:`NTPStateLayout`
+holds the offsets and the conversion back to the theta layout.
 """
 
 import functools
@@ -44,7 +44,7 @@ from .tuning import NTP_GAP, NTP_PAD
 # --------------------------------------------------------------------------- theta layout
 
 def position_offsets(d):
-    """Start of every parameter block in theta's layout, plus its total size at the end.
+    """Start of every parameter block in the theta layout, plus its total size at the end.
 
     Returns
     -------
@@ -59,7 +59,7 @@ def position_offsets(d):
 
 @functools.lru_cache(maxsize=None)
 def x_part_indices(d):
-    """Where, in theta's layout, the two x parts of every context block (2a and chain) sit.
+    """Where, in the theta layout, the two x parts of every context block (2a and chain) sit.
 
     Returns
     -------
@@ -84,7 +84,7 @@ def x_part_indices(d):
 # --------------------------------------------------------------------------- policy layout
 
 def to_policy_layout(theta, d):
-    """Parameters in theta's layout as a new vector in the policy layout (``u+- = w_x +- w_lx``)."""
+    """Parameters in the theta layout as a new vector in the policy layout (``u+- = w_x +- w_lx``)."""
     over_x, over_last = x_part_indices(d)
     w_x, w_lx = theta[over_x], theta[over_last]
     params = theta.copy()
@@ -151,7 +151,7 @@ class NTPStateLayout:
         return raw[shift:shift + n]
 
     def to_theta_layout(self, state):
-        """Sums over the u parts in the NTP state layout as a new vector in theta's layout.
+        """Sums over the u parts in the NTP state layout as a new vector in the theta layout.
 
         The kernel moves ``u+- = g_x +- g_lx`` (the sums over ``x`` and over
         ``last * x``), so ``g_x = (u+ + u-) / 2`` and ``g_lx = (u+ - u-) / 2``.

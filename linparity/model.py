@@ -12,8 +12,9 @@ l = 2..d        ``[x, y_<l, y_{l-1} x]`` ``w_l`` (2d + l - 1), no bias
 
 All parameters sit in one flat vector ``theta``, in the theta layout of
 :mod:`linparity.layout` (block k starts at ``offsets[k]``; block 0 is position 1,
-block 1 is 2a with its bias last, block l is chain position l). Decoding: ``P(+1) = sigma(s / tau)``; at 2a, +1 means EOS.
-Greedy ties (``s == 0``) go to +1, i.e. to EOS at 2a.
+block 1 is 2a with its bias last, block l is chain position l). Decoding:
+``P(+1) = sigma(s / tau)``; at 2a, +1 means EOS. Greedy ties (``s == 0``) go to
++1, i.e. to EOS at 2a.
 """
 
 import numpy as np

@@ -141,12 +141,12 @@ class Algorithm3:
 
     @property
     def grad_sum(self):
-        """``G``: the sum of loss gradients of every block (a copy, in theta's layout)."""
+        """``G``: the sum of loss gradients of every block (a copy, in the theta layout)."""
         return self._layout.to_theta_layout(self._g)
 
     @property
     def weighted_sum(self):
-        """``sum_s H_{s-1} g_s`` of every block (a copy, in theta's layout)."""
+        """``sum_s H_{s-1} g_s`` of every block (a copy, in the theta layout)."""
         return self._layout.to_theta_layout(self._a)
 
     def restart_average(self):

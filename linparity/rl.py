@@ -208,7 +208,7 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
 # --------------------------------------------------------------------------- policy gradient
 
 def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
-    """``sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i)``, exact, in theta's layout.
+    """``sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i)``, exact, in the theta layout.
 
     docs/theory.md section 4: for a token with target ``t`` and logit ``s`` the term is
     ``(t / tau) sigma(-t s / tau)`` times the position's features, summed over the
@@ -239,7 +239,7 @@ def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
 
 def _gradient(model, x, y, lengths, weights, inv_tau, buffers=None, out=None):
     """The policy-gradient kernel on ``model``'s policy-layout parameters, its result
-    (accumulated in the policy layout) converted to theta's."""
+    (accumulated in the policy layout) converted to the theta layout."""
     params = model.policy_params()
     n = x.shape[0]
     n_chunks = max(1, -(-n // PG_CHUNK))

@@ -11,7 +11,7 @@ produced ``y``: 1, 2a, and the chain positions 2..d when the response went on.
 Parameters are read in the policy layout (:mod:`linparity.layout`: a context
 block's x parts as ``u+- = w_x +- w_lx``) and the gradient is accumulated in the same
 layout: a token whose context ends in ``last`` only touches ``u_last``. The caller
-converts it to theta's layout (:func:`linparity.layout.gradient_to_theta_layout`).
+converts it to the theta layout (:func:`linparity.layout.gradient_to_theta_layout`).
 
 Determinism: the prompts are cut into fixed chunks of ``chunk`` rows (the cut
 depends on n only, never on the thread count); a chunk's gradient goes to its own

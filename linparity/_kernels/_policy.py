@@ -1,7 +1,7 @@
 """Kernels for the linear autoregressive policy (docs/theory.md section 2).
 
 Parameters live in one flat float64 vector with an offsets table (``offsets[k]`` is
-where block ``k`` starts), blocks as in theta's layout (:mod:`linparity.layout`):
+where block ``k`` starts), blocks as in the theta layout (:mod:`linparity.layout`):
 
 * block 0, position 1: ``w_1`` over ``x`` (d entries);
 * block 1, position 2a: ``w_2a`` over ``phi_2(x, y_1) = [x, y_1, y_1 * x]`` then the
