@@ -2,21 +2,23 @@
 
 import os
 import platform
-import sys
 import time
 
 import numpy as np
 
+from linparity.layout import position_offsets
+from linparity.model import LinearAR
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def reference():
-    """The tests' slow plain-numpy twins (tests/reference.py): the numpy way."""
-    path = os.path.join(ROOT, "tests")
-    if path not in sys.path:
-        sys.path.insert(0, path)
-    import reference as ref
-    return ref
+def random_model(d, rng):
+    """The benchmarks' policy: random weights (scale 0.3) and a zero 2a bias, so that
+    about half the responses are long."""
+    theta = rng.normal(scale=0.3, size=int(position_offsets(d)[-1]))
+    model = LinearAR(d, theta)
+    model.block(1)[-1] = 0.0
+    return model
 
 
 def best_time(func, repeat=3, min_seconds=0.0):

@@ -1,4 +1,4 @@
-"""Algorithm 3's single-sample updates (THEORY.md section 3), three ways.
+"""Algorithm 3's single-sample updates (docs/theory.md section 3), three ways.
 
 The work: a fresh Algorithm 3 state takes n demonstrations of one kind (all long,
 or all short) at a given d. Throughput is samples per second.
@@ -6,8 +6,9 @@ or all short) at a given d. Throughput is samples per second.
 
 
 from linparity import ntp, task
+from linparity import reference as ref
 
-from ._common import best_time, record, reference
+from ._common import best_time, record
 
 
 def torch_algorithm3(d, lambdas, x, y, lengths):
@@ -43,7 +44,6 @@ def torch_algorithm3(d, lambdas, x, y, lengths):
 
 
 def run(dims, quick):
-    ref = reference()
     results = []
     for d in dims:
         for kind, p_long in (("long", 1.0), ("short", 0.0)):

@@ -1,4 +1,4 @@
-"""One REINFORCE step on a batch (THEORY.md section 4), three ways.
+"""One REINFORCE step on a batch (docs/theory.md section 4), three ways.
 
 The work: sample one response for each of n prompts (d = 64, temperature 1), score
 it with r_cot, take advantages r - mean(r), and compute the exact
@@ -9,10 +9,11 @@ position (PyTorch differentiates the summed log-probability with autograd).
 
 import numpy as np
 
+from linparity import reference as ref
 from linparity import rl, task
 
-from ._common import best_time, record, reference
-from .sampling import _model, sample_and_score
+from ._common import best_time, random_model, record
+from .sampling import sample_and_score
 
 
 def _log_prob_terms(lib, blocks, x, y, go):
@@ -54,7 +55,7 @@ def run(quick):
     d = 64
     n = 512 if quick else 4096
     rng = np.random.default_rng(1)
-    model = _model(d, rng)
+    model = random_model(d, rng)
     x = task.draw_prompts(n, d, key=task.stream_key(4, 0))
     results = []
 
@@ -65,7 +66,7 @@ def run(quick):
 
     seconds = best_time(linparity_way, repeat=5)
     results.append(record("policy_gradient", "linparity", d, None, n / seconds, "prompts/s"))
-    blocks = reference().split(model.theta, d)
+    blocks = ref.split(model.theta, d)
     xf = x.astype(np.float64)
     uniforms = rng.random((n, d + 1))
 

@@ -1,24 +1,17 @@
 """Sampling responses and computing exact metrics for a batch of prompts, three ways.
 
 The work: n prompts at d = 64, one sampled response each (temperature 1), and the
-exact probabilities of the correct long and short answers (THEORY.md sections 2, 4).
+exact probabilities of the correct long and short answers (docs/theory.md sections 2, 4).
 The model has random weights with a zero 2a bias, so about half the responses are
 long. Throughput is prompts per second.
 """
 
 import numpy as np
 
+from linparity import reference as ref
 from linparity import task
-from linparity.model import LinearAR, position_offsets
 
-from ._common import best_time, record, reference
-
-
-def _model(d, rng):
-    theta = rng.normal(scale=0.3, size=int(position_offsets(d)[-1]))
-    model = LinearAR(d, theta)
-    model.block(1)[-1] = 0.0
-    return model
+from ._common import best_time, random_model, record
 
 
 def sample_and_score(lib, blocks, x, uniforms):
@@ -50,11 +43,10 @@ def sample_and_score(lib, blocks, x, uniforms):
 
 
 def run(quick):
-    ref = reference()
     d = 64
     n = 2_000 if quick else 10_000
     rng = np.random.default_rng(0)
-    model = _model(d, rng)
+    model = random_model(d, rng)
     x = task.draw_prompts(n, d, key=task.stream_key(2, 0))
     results = []
 

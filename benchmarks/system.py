@@ -23,8 +23,9 @@ import numpy as np
 from numba import njit, prange
 
 from linparity import ntp, task
-from linparity._kernels._policy import FAST
-from linparity.model import LinearAR, position_offsets
+from linparity.layout import position_offsets
+from linparity.model import LinearAR
+from linparity.tuning import FAST, NTP_GAP
 
 from ._common import ROOT, best_time, record
 
@@ -32,7 +33,7 @@ HEADLINE = ["--d", "64", "--p-long", "0.01"]
 
 
 def ntp_flops_per_long_sample(d):
-    """Useful flops of one long-sample update in the kernel's u-form (_kernels/_ntp.py).
+    """Useful flops of one long-sample update in the NTP state layout (_kernels/_ntp.py).
 
     A block over m output tokens reads d + m weights once for the logit (2 flops each)
     and updates two running sums over the same d + m coordinates (4 flops each);
@@ -129,7 +130,7 @@ def pattern_gflops(d, n):
     """GFLOP/s of :func:`_access_pattern` over the NTP kernel's blocks at ``d`` (same flop count)."""
     lengths = np.array([d, d + 1] + [d + l - 1 for l in range(2, d + 1)], dtype=np.int64)
     x = np.where(np.random.default_rng(0).random((n, 2 * d)) < 0.5, -1, 1).astype(np.int8)
-    stride = 2 * d + 64  # rows apart by more than a prefetch reach, as in ntp.Algorithm3
+    stride = 2 * d + NTP_GAP  # rows apart by more than a prefetch reach, as in ntp.Algorithm3
     u, a, sinks = np.zeros((len(lengths), stride)), np.zeros((len(lengths), stride)), np.zeros(len(lengths))
     seconds = best_time(lambda: _access_pattern(u, a, x, lengths, sinks), repeat=5)
     return ntp_flops_per_long_sample(d) * n / seconds / 1e9

@@ -1,4 +1,4 @@
-"""LinearAR: the linear autoregressive predictor of THEORY.md section 2.
+"""LinearAR: the linear autoregressive predictor of docs/theory.md section 2.
 
 One linear predictor per output position over a fixed feature map:
 
@@ -10,57 +10,18 @@ position        features                 parameters
 l = 2..d        ``[x, y_<l, y_{l-1} x]`` ``w_l`` (2d + l - 1), no bias
 ==============  =======================  ==================================
 
-All parameters sit in one flat vector ``theta`` (block k starts at
-``offsets[k]``; block 0 is position 1, block 1 is 2a with its bias last, block l is
-chain position l). Decoding: ``P(+1) = sigma(s / tau)``; at 2a, +1 means EOS.
-Greedy ties (``s == 0``) go to +1, i.e. to EOS at 2a.
+All parameters sit in one flat vector ``theta``, in the theta layout of
+:mod:`linparity.layout` (block k starts at ``offsets[k]``; block 0 is position 1,
+block 1 is 2a with its bias last, block l is chain position l). Decoding:
+``P(+1) = sigma(s / tau)``; at 2a, +1 means EOS. Greedy ties (``s == 0``) go to
++1, i.e. to EOS at 2a.
 """
-
-import functools
 
 import numpy as np
 
 from . import _validate
 from ._kernels._policy import _generate, _log_prob, _response_stats
-
-
-def position_offsets(d):
-    """Start of every parameter block in ``theta``, plus its total size at the end.
-
-    Returns
-    -------
-    ndarray of int64, shape (d + 2,)
-        ``offsets[k]`` for blocks k = 0 (position 1), 1 (2a), 2..d (chain), and
-        ``offsets[d + 1] = len(theta)``.
-    """
-    d = _validate.check_d(d)
-    sizes = [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
-    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-
-
-@functools.lru_cache(maxsize=None)
-def x_part_indices(d):
-    """Where, in ``theta``, the two x parts of every context block (2a and chain) sit.
-
-    Returns
-    -------
-    over_x, over_last_x : ndarray of int64
-        Indices of the weights over ``x`` and, at the same places in the same order,
-        of the weights over ``last token * x``. The kernels work in the "u-form"
-        ``u+- = w_x +- w_l`` (``_kernels/_policy.py``); these two arrays convert.
-        Read-only (shared between callers).
-    """
-    offsets = position_offsets(d)
-    over_x, over_last = [], []
-    for k in range(1, d + 1):
-        m = 1 if k == 1 else k - 1
-        o = int(offsets[k])
-        over_x.append(np.arange(o, o + d))
-        over_last.append(np.arange(o + d + m, o + 2 * d + m))
-    out = np.concatenate(over_x), np.concatenate(over_last)
-    for a in out:
-        a.setflags(write=False)
-    return out
+from .layout import position_offsets, to_policy_layout
 
 
 class LinearAR:
@@ -71,7 +32,7 @@ class LinearAR:
     d : int
         Number of input bits (>= 2).
     theta : array_like, optional
-        Flat parameter vector (layout in the module docstring); zeros by default,
+        Flat parameter vector in the theta layout; zeros by default,
         the paper's initialisation (every token starts at probability 1/2).
     """
 
@@ -113,14 +74,10 @@ class LinearAR:
             raise ValueError(f"chain positions run from 2 to d = {self.d}, got {l}")
         return self.block(l)
 
-    def kernel_params(self):
-        """``theta`` in the layout the policy kernels read (see ``_kernels/_policy.py``)."""
-        over_x, over_last = x_part_indices(self.d)
-        w_x, w_l = self.theta[over_x], self.theta[over_last]
-        params = self.theta.copy()
-        params[over_x] = w_x + w_l
-        params[over_last] = w_x - w_l
-        return params
+    def policy_params(self):
+        """A copy of ``theta`` in the policy layout, the one the policy kernels read
+        (:mod:`linparity.layout`)."""
+        return to_policy_layout(self.theta, self.d)
 
     def copy(self):
         return LinearAR(self.d, self.theta.copy())
@@ -162,7 +119,7 @@ class LinearAR:
             if y.shape != (n, self.d) or y.dtype != np.int8 or lengths.dtype != np.int64 \
                     or not y.flags.c_contiguous:
                 raise ValueError(f"out must hold an int8 array of at least ({n}, {self.d}) and int64 lengths")
-        _generate(self.kernel_params(), self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
+        _generate(self.policy_params(), self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
         return y, lengths
 
     def log_prob(self, x, y, lengths, temperature=1.0):
@@ -171,7 +128,7 @@ class LinearAR:
         y, lengths = _validate.check_responses(y, lengths, x.shape[0], self.d)
         out = np.empty(x.shape[0])
         tau = _validate.check_positive(temperature, "temperature")
-        _log_prob(self.kernel_params(), self.offsets, x, y, lengths, 1.0 / tau, out)
+        _log_prob(self.policy_params(), self.offsets, x, y, lengths, 1.0 / tau, out)
         return out
 
     def response_stats(self, x):
@@ -185,5 +142,5 @@ class LinearAR:
         """
         x = _validate.check_prompts(x, self.d)
         out = np.empty((x.shape[0], 3))
-        _response_stats(self.kernel_params(), self.offsets, x, out)
+        _response_stats(self.policy_params(), self.offsets, x, out)
         return out

@@ -1,4 +1,4 @@
-"""Pre-training by next-token prediction: Algorithm 3 (THEORY.md section 3).
+"""Pre-training by next-token prediction: Algorithm 3 (docs/theory.md section 3).
 
 Each position minimises its own logistic loss plus ``(lambda_l / 2) ||w_l||^2``
 by single-sample Pegasos SGD with step ``1 / (lambda_l t)``; chain positions step
@@ -11,7 +11,8 @@ import numpy as np
 
 from . import _validate
 from ._kernels._ntp import _ntp_steps
-from .model import LinearAR, position_offsets, x_part_indices
+from .layout import NTPStateLayout, position_offsets
+from .model import LinearAR
 from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key
 
 def default_lambdas(d, n_samples, n_long):
@@ -58,35 +59,6 @@ def position_lambdas(d, lambda_1, lambda_2a, lambda_chain):
     return np.array(values[:2] + [values[2]] * (d - 1))
 
 
-_PAD = 16  # doubles: 128 bytes, two cache lines (adjacent-line prefetch pairs them)
-# Doubles left empty after every block. Threads write different blocks, and a
-# processor's next-line prefetcher reaches past the end of its block: with blocks
-# back to back, the short-sample steps (positions 1 and 2a, on two threads) ran 2x
-# slower on two threads than on one; 256 bytes of gap were enough, 512 leave margin.
-_GAP = 64
-
-
-def _aligned_zeros(n):
-    """Zeros whose first element sits on a 128-byte boundary."""
-    raw = np.zeros(n + _PAD)
-    shift = (-raw.ctypes.data % 128) // 8
-    return raw[shift:shift + n]
-
-
-def _internal_order(d, k):
-    """Where theta's entries of block ``k`` sit in the kernel's block (_kernels/_ntp.py).
-
-    Theta: [x (d)] for position 1; [x (d), y_1, y_1 x (d), bias] for 2a;
-    [x (d), prefix (m), last x (d)] for a chain block. Kernel: [u+ (d), u- (d), rest].
-    """
-    x_part = np.arange(d)
-    if k == 0:
-        return x_part
-    if k == 1:
-        return np.concatenate([x_part, [2 * d], d + x_part, [2 * d + 1]])
-    return np.concatenate([x_part, 2 * d + np.arange(k - 1), d + x_part])
-
-
 #: Long samples a training set should hold by default (pre-training and every STaR round).
 LONG_TARGET = 100_000
 
@@ -123,22 +95,12 @@ class Algorithm3:
         if self.horizons.shape != (n_blocks,) or np.any(self.horizons < 0):
             raise ValueError(f"horizons must be {n_blocks} non-negative integers")
         size = int(self.offsets[-1])
-        # The kernel updates blocks on different threads; blocks that shared a cache
-        # line would make those threads fight over it on every sample, so the running
-        # sums live in a padded layout, each block starting on its own 128-byte line
-        # and followed by a gap (_GAP).
-        sizes = np.diff(self.offsets)
-        padded = -(-sizes // _PAD) * _PAD + _GAP
-        self._padded_offsets = np.concatenate([[0], np.cumsum(padded)]).astype(np.int64)
-        # Inside a context block the kernel keeps the two x parts as u+- = (x part)
-        # +- (last * x part), side by side and before the prefix (see
-        # _kernels/_ntp.py); _compact maps theta's index to the padded internal one
-        # and _plus/_minus index the two x parts in theta's layout.
-        self._compact = np.concatenate([s0 + _internal_order(self.d, k) for k, s0 in
-                                        enumerate(self._padded_offsets[:-1])])
-        self._plus, self._minus = x_part_indices(self.d)
-        self._g = _aligned_zeros(int(self._padded_offsets[-1]))
-        self._a = _aligned_zeros(int(self._padded_offsets[-1]))
+        # The running sums live in the NTP state layout (linparity.layout): padded so
+        # that threads updating different blocks never share a cache line, and with
+        # each context block's two x parts as u+- side by side.
+        self._layout = NTPStateLayout(self.d)
+        self._g = self._layout.zeros()
+        self._a = self._layout.zeros()
         self.steps = np.zeros(n_blocks, dtype=np.int64)
         self.harmonic = np.zeros(n_blocks)
         # Where the running average starts: t0 per block, and the terms that cancel
@@ -174,25 +136,18 @@ class Algorithm3:
             order = np.ascontiguousarray(order, dtype=np.int64)
             long_order = order[lengths[order] != 1]
         _ntp_steps(self._g, self._a, self.steps, self.horizons, self.lambdas, self.harmonic,
-                   self._padded_offsets, x, y, lengths, order, x[long_order], y[long_order])
+                   self._layout.offsets, x, y, lengths, order, x[long_order], y[long_order])
         return self
-
-    def _to_theta_layout(self, internal):
-        out = internal[self._compact]
-        u_plus, u_minus = out[self._plus], out[self._minus]
-        out[self._plus] = 0.5 * (u_plus + u_minus)
-        out[self._minus] = 0.5 * (u_plus - u_minus)
-        return out
 
     @property
     def grad_sum(self):
-        """``G``: the sum of loss gradients of every block (a copy, in theta's layout)."""
-        return self._to_theta_layout(self._g)
+        """``G``: the sum of loss gradients of every block (a copy, in the theta layout)."""
+        return self._layout.to_theta_layout(self._g)
 
     @property
     def weighted_sum(self):
-        """``sum_s H_{s-1} g_s`` of every block (a copy, in theta's layout)."""
-        return self._to_theta_layout(self._a)
+        """``sum_s H_{s-1} g_s`` of every block (a copy, in the theta layout)."""
+        return self._layout.to_theta_layout(self._a)
 
     def restart_average(self):
         """Average only the iterates from now on (used by warm-started STaR rounds)."""

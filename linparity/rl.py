@@ -1,4 +1,4 @@
-"""Post-training by reinforcement learning (THEORY.md section 4): STaR, REINFORCE, GRPO.
+"""Post-training by reinforcement learning (docs/theory.md section 4): STaR, REINFORCE, GRPO.
 
 A STaR round draws prompts, samples one response each from the current model,
 keeps the pairs with reward 1 and runs next-token prediction (Algorithm 3) on the
@@ -18,13 +18,15 @@ so the update stays on-policy; at ``tau = 1`` it is the model's own.
 import numpy as np
 
 from . import _validate
-from .model import LinearAR, x_part_indices
+from .layout import gradient_to_theta_layout
+from .model import LinearAR
 from .ntp import Algorithm3
 from .task import (REWARDS, STREAM_PG_PROMPTS, STREAM_PG_SAMPLES, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES,
                    STREAM_SHUFFLE, Batch, stream_key)
 from ._kernels._pg import _pg_gradient
 from ._kernels._rollout import _compact_rows, _group_rollout, _rollout
 from .task import reward as task_reward
+from .tuning import PG_CHUNK
 
 STAR_MODES = ("fresh", "warm")
 PG_ALGORITHMS = ("reinforce", "grpo")
@@ -32,10 +34,6 @@ BASELINES = ("mean", "none")
 
 # Step n of a policy-gradient run draws its prompts from (seed, STREAM_PG_PROMPTS, n)
 # and its responses from (seed, STREAM_PG_SAMPLES, n).
-
-#: Prompts per gradient buffer of the PG kernel (fixed, so results do not depend on threads).
-PG_CHUNK = 128
-
 
 def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="cot",
                       temperature=1.0, chunk=1 << 16, progress=None, concatenate=True):
@@ -138,7 +136,7 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
     counts = {"samples": n_prompts, "kept": 0, "kept_long": 0, "sampled_long": 0}
     if reward == "e2e":
         counts["kept_long_wrong"] = 0
-    params = model.kernel_params()
+    params = model.policy_params()
     for start in range(0, n_prompts, chunk):
         n = min(chunk, n_prompts - start)
         _rollout(params, model.offsets, key_x, key_y, start, inv_tau, REWARDS[reward],
@@ -209,19 +207,10 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
 
 # --------------------------------------------------------------------------- policy gradient
 
-def _u_grad_to_theta(g_u, plus, minus):
-    """A gradient over the u-form parameters as a gradient over theta (chain rule:
-    ``u+- = w_x +- w_l`` gives ``g_wx = g_u+ + g_u-`` and ``g_wl = g_u+ - g_u-``), in place."""
-    gp, gm = g_u[plus], g_u[minus]
-    g_u[plus] = gp + gm
-    g_u[minus] = gp - gm
-    return g_u
-
-
 def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
-    """``sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i)``, exact, in theta's layout.
+    """``sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i)``, exact, in the theta layout.
 
-    THEORY.md section 4: for a token with target ``t`` and logit ``s`` the term is
+    docs/theory.md section 4: for a token with target ``t`` and logit ``s`` the term is
     ``(t / tau) sigma(-t s / tau)`` times the position's features, summed over the
     positions that produced the response (1, 2a and, for a long response, 2..d).
 
@@ -245,19 +234,21 @@ def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
     if weights.shape != (x.shape[0],) or not np.all(np.isfinite(weights)):
         raise ValueError(f"weights must be {x.shape[0]} finite numbers")
     inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
-    return _gradient(model.kernel_params(), model.offsets, x, y, lengths, weights, inv_tau,
-                     *x_part_indices(model.d))
+    return _gradient(model, x, y, lengths, weights, inv_tau)
 
 
-def _gradient(params, offsets, x, y, lengths, weights, inv_tau, plus, minus, buffers=None, out=None):
+def _gradient(model, x, y, lengths, weights, inv_tau, buffers=None, out=None):
+    """The policy-gradient kernel on ``model``'s policy-layout parameters, its result
+    (accumulated in the policy layout) converted to the theta layout."""
+    params = model.policy_params()
     n = x.shape[0]
     n_chunks = max(1, -(-n // PG_CHUNK))
     if buffers is None or buffers.shape[0] < n_chunks:
         buffers = np.empty((n_chunks, params.shape[0]))
     if out is None:
         out = np.empty(params.shape[0])
-    _pg_gradient(params, offsets, x, y, lengths, weights, inv_tau, PG_CHUNK, buffers, out)
-    return _u_grad_to_theta(out, plus, minus)
+    _pg_gradient(params, model.offsets, x, y, lengths, weights, inv_tau, PG_CHUNK, buffers, out)
+    return gradient_to_theta_layout(out, model.d)
 
 
 def reinforce_advantages(rewards, baseline="mean"):
@@ -286,7 +277,7 @@ def grpo_advantages(rewards, group_size, eps=1e-6):
 
 
 class PolicyGradient:
-    """On-policy REINFORCE or GRPO on a :class:`LinearAR` (THEORY.md section 4).
+    """On-policy REINFORCE or GRPO on a :class:`LinearAR` (docs/theory.md section 4).
 
     Every :meth:`step` draws ``batch_size`` fresh prompts (step n uses its own
     streams of ``seed``), samples ``group_size`` responses to each at temperature
@@ -345,7 +336,6 @@ class PolicyGradient:
         n, d = self.batch_size * self.group_size, model.d
         self._x, self._y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
         self._lengths, self._rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
-        self._plus, self._minus = x_part_indices(model.d)
         self._buffers = np.empty((max(1, -(-n // PG_CHUNK)), int(model.offsets[-1])))
         self._grad = np.empty(int(model.offsets[-1]))
 
@@ -363,7 +353,7 @@ class PolicyGradient:
         """Prompts, responses and rewards of step ``step_index`` (1-based) under the current model."""
         key_x = np.uint64(stream_key(self.seed, STREAM_PG_PROMPTS, step_index))
         key_y = np.uint64(stream_key(self.seed, STREAM_PG_SAMPLES, step_index))
-        _group_rollout(self.model.kernel_params(), self.model.offsets, key_x, key_y, 0, self.group_size,
+        _group_rollout(self.model.policy_params(), self.model.offsets, key_x, key_y, 0, self.group_size,
                        1.0 / self.temperature, REWARDS[self.reward], self._x, self._y, self._lengths,
                        self._rewarded)
         return self._x, self._y, self._lengths, self._rewarded
@@ -383,8 +373,7 @@ class PolicyGradient:
         x, y, lengths, rewarded = self.rollout(self.steps)
         adv = self.advantages(rewarded)
         model = self.model
-        grad = _gradient(model.kernel_params(), model.offsets, x, y, lengths, adv, 1.0 / self.temperature,
-                         self._plus, self._minus, self._buffers, self._grad)
+        grad = _gradient(model, x, y, lengths, adv, 1.0 / self.temperature, self._buffers, self._grad)
         grad /= len(adv)
         if self.anchor > 0:
             grad -= self.anchor * (model.theta - self.theta_0)

@@ -1,4 +1,4 @@
-"""The task: parity of d bits with a rare chain of thought (THEORY.md section 1).
+"""The task: parity of d bits with a rare chain of thought (docs/theory.md section 1).
 
 Encoding used throughout the package
 ------------------------------------
@@ -93,7 +93,7 @@ def _buffers(out, n, d):
 
 
 def draw_demonstrations(n, d, p_long, *, key, start=0, out=None):
-    """Demonstrations from the mixture D(p_long) (THEORY.md section 1).
+    """Demonstrations from the mixture D(p_long) (docs/theory.md section 1).
 
     With probability ``p_long`` a demonstration is long, ``(c_1, ..., c_d, EOS)``;
     otherwise short, ``(chi(x), EOS)``.

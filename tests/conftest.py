@@ -1,10 +1,14 @@
-import os
-import sys
-
+import numba
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # makes tests/reference.py importable
+
+def pytest_configure(config):
+    if numba.config.DISABLE_JIT:
+        # The kernels then run as Python on numpy scalars, and numpy warns on the
+        # uint64 wrap-around that the counter-based generator is made of.
+        config.addinivalue_line("filterwarnings", "ignore:overflow encountered in scalar:RuntimeWarning:"
+                                "linparity._kernels._rng")
 
 
 @pytest.fixture
@@ -14,7 +18,8 @@ def rng():
 
 def random_model(d, rng, scale=1.0):
     """A LinearAR with random weights: every token probability strictly inside (0, 1)."""
-    from linparity.model import LinearAR, position_offsets
+    from linparity.layout import position_offsets
+    from linparity.model import LinearAR
 
     return LinearAR(d, rng.normal(scale=scale, size=int(position_offsets(d)[-1])))
 

@@ -3,16 +3,17 @@
 import numpy as np
 
 from benchmarks import ntp_sgd, policy_gradient, sampling, system
-from benchmarks._common import reference
+from benchmarks._common import random_model
 from linparity import ntp, task
+from linparity import reference as ref
 
 
 def test_numpy_baseline_computes_the_same_metrics_as_the_kernels():
     d = 8
     rng = np.random.default_rng(0)
-    model = sampling._model(d, rng)
+    model = random_model(d, rng)
     x = task.draw_prompts(400, d, key=3)
-    _, p_long, p_short = sampling.sample_and_score(np, reference().split(model.theta, d), x.astype(float),
+    _, p_long, p_short = sampling.sample_and_score(np, ref.split(model.theta, d), x.astype(float),
                                                    rng.random((400, d + 1)))
     stats = model.response_stats(x)
     np.testing.assert_allclose(p_long, stats[:, 0], rtol=1e-10)
@@ -43,12 +44,12 @@ def test_numpy_policy_gradient_baseline_equals_the_kernel():
     from linparity import rl
     d = 6
     rng = np.random.default_rng(1)
-    model = sampling._model(d, rng)
+    model = random_model(d, rng)
     x = task.draw_prompts(300, d, key=3)
     y, lengths = model.generate(x, key=4)
     adv = rng.normal(size=300)
     want = rl.policy_gradient(model, x, y, lengths, adv)
-    got = policy_gradient.numpy_gradient(reference().split(model.theta, d), x.astype(float), y.astype(float),
+    got = policy_gradient.numpy_gradient(ref.split(model.theta, d), x.astype(float), y.astype(float),
                                          lengths != 1, adv)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 

@@ -1,4 +1,4 @@
-"""Every numba kernel against its slow plain-numpy twin in tests/reference.py."""
+"""Every numba kernel against its slow plain-numpy twin in linparity/reference.py."""
 
 import numba
 import numpy as np
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import reference as ref
 from conftest import random_model, random_responses
 from linparity import ntp, task
+from linparity import reference as ref
 from linparity.model import LinearAR
 
 KEY = 0x1234_5678_9ABC_DEF0
@@ -176,7 +176,7 @@ def test_fused_rollout_equals_draw_generate_reward(name, temperature, rng):
     model = random_model(d, rng, scale=0.8)
     x, y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
     lengths, rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
-    _rollout(model.kernel_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 5), 17, 1 / temperature,
+    _rollout(model.policy_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 5), 17, 1 / temperature,
              name == "e2e", x, y, lengths, rewarded)
     x_ref = ref.draw_prompts(KEY, 17, n, d)
     y_ref, lengths_ref = ref.decode(model.theta, d, x_ref, temperature, key=KEY + 5, start=17)

@@ -1,14 +1,16 @@
-"""The linear autoregressive model (THEORY.md section 2): probabilities and decoding."""
+"""The linear autoregressive model (docs/theory.md section 2): probabilities and decoding."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-import reference as ref
 from conftest import random_model
 from linparity import task
-from linparity.model import LinearAR, position_offsets
+from linparity import reference as ref
+from linparity import layout, tuning
+from linparity.layout import position_offsets
+from linparity.model import LinearAR
 
 
 def all_responses(d):
@@ -23,6 +25,45 @@ def test_layout_sizes():
     d = 5
     sizes = np.diff(position_offsets(d))
     assert list(sizes) == [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
+
+
+def test_policy_layout_holds_the_u_parts(rng):
+    d = 5
+    theta = rng.normal(size=int(position_offsets(d)[-1]))
+    blocks = ref.split(theta, d)
+    params = layout.to_policy_layout(theta, d)
+    got = ref.split(params, d)
+    assert np.array_equal(got[0], blocks[0])
+    for k in range(1, d + 1):
+        m = 1 if k == 1 else k - 1
+        w_x, w_y, w_lx = blocks[k][:d], blocks[k][d:d + m], blocks[k][d + m:2 * d + m]
+        np.testing.assert_array_equal(got[k][:d], w_x + w_lx)
+        np.testing.assert_array_equal(got[k][d:d + m], w_y)
+        np.testing.assert_array_equal(got[k][d + m:2 * d + m], w_x - w_lx)
+        np.testing.assert_array_equal(got[k][2 * d + m:], blocks[k][2 * d + m:])  # the 2a bias
+    # The gradient's way back is the chain rule: <g_theta, dtheta> = <g_policy, dparams>.
+    g = rng.normal(size=theta.size)
+    dtheta = rng.normal(size=theta.size)
+    dparams = layout.to_policy_layout(dtheta, d)
+    assert np.dot(layout.gradient_to_theta_layout(g.copy(), d), dtheta) == pytest.approx(np.dot(g, dparams))
+
+
+def test_ntp_state_layout_is_padded_and_converts_back(rng):
+    d = 6
+    state = layout.NTPStateLayout(d)
+    sizes = np.diff(position_offsets(d))
+    room = np.diff(state.offsets)
+    assert np.all(room % tuning.NTP_PAD == 0) and np.all(room >= sizes + tuning.NTP_GAP)
+    assert len(set(state.order)) == sizes.sum()
+    start = state.offsets[:-1].repeat(sizes)  # every entry stays inside its block
+    assert np.all((state.order >= start) & (state.order < start + sizes.repeat(sizes)))
+    zeros = state.zeros()
+    assert zeros.ctypes.data % (8 * tuning.NTP_PAD) == 0 and not zeros.any()
+    # Sums over x and last * x parts, stored as u+- = g_x +- g_lx, come back as they were.
+    g = rng.normal(size=int(position_offsets(d)[-1]))
+    stored = np.zeros(int(state.offsets[-1]))
+    stored[state.order] = layout.to_policy_layout(g, d)
+    np.testing.assert_allclose(state.to_theta_layout(stored), g, rtol=1e-15, atol=1e-15)
 
 
 @pytest.mark.parametrize("temperature", [1.0, 0.7])

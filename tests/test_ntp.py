@@ -1,4 +1,4 @@
-"""Pre-training by Algorithm 3 (THEORY.md section 3) against the population optimum.
+"""Pre-training by Algorithm 3 (docs/theory.md section 3) against the population optimum.
 
 The expected values here (Lemma 1's weight, the 2a posteriors, the long fraction)
 are computed directly from the task's definition; the tolerances are explained
@@ -8,8 +8,8 @@ next to each assertion.
 import numpy as np
 import pytest
 
-import reference as ref
 from linparity import ntp, task
+from linparity import reference as ref
 from linparity.evaluate import evaluate
 
 

@@ -1,4 +1,4 @@
-"""Policy gradient (THEORY.md section 4): grad log pi, the PG kernels and their twins, REINFORCE and GRPO."""
+"""Policy gradient (docs/theory.md section 4): grad log pi, the PG kernels and their twins, REINFORCE and GRPO."""
 
 import itertools
 
@@ -6,9 +6,9 @@ import numba
 import numpy as np
 import pytest
 
-import reference as ref
 from conftest import random_model, random_responses
 from linparity import ntp, rl, task
+from linparity import reference as ref
 from linparity._kernels._rollout import _group_rollout, _rollout
 from linparity.evaluate import evaluate
 from linparity.model import LinearAR
@@ -46,7 +46,7 @@ def test_grad_log_pi_matches_finite_differences(d, temperature, rng):
 @pytest.mark.parametrize("d,n", [(2, 50), (5, 300), (9, 260)])
 @pytest.mark.parametrize("temperature", [1.0, 0.7])
 def test_pg_gradient_kernel_matches_reference(d, n, temperature, rng):
-    """More rows than one chunk (rl.PG_CHUNK), weights of both signs and zeros."""
+    """More rows than one chunk (linparity.tuning.PG_CHUNK), weights of both signs and zeros."""
     model = random_model(d, rng, scale=0.7)
     x = task.draw_prompts(n, d, key=KEY + d)
     y, lengths = random_responses(x, rng)
@@ -90,7 +90,7 @@ def test_group_rollout_matches_reference(group, name, rng):
     model = random_model(d, rng, scale=0.8)
     x, y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
     lengths, rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
-    _group_rollout(model.kernel_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 1), start, group,
+    _group_rollout(model.policy_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 1), start, group,
                    1 / 1.5, name == "e2e", x, y, lengths, rewarded)
     want = ref.group_rollout(model.theta, d, KEY, KEY + 1, start, group, n, 1.5, name == "e2e")
     for a, b in zip((x, y, lengths, rewarded), want):
@@ -99,7 +99,7 @@ def test_group_rollout_matches_reference(group, name, rng):
     if group == 1:  # the STaR rollout is the group-of-one case
         x1, y1 = np.empty_like(x), np.empty_like(y)
         l1, r1 = np.empty_like(lengths), np.empty_like(rewarded)
-        _rollout(model.kernel_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 1), start, 1 / 1.5,
+        _rollout(model.policy_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 1), start, 1 / 1.5,
                  name == "e2e", x1, y1, l1, r1)
         assert np.array_equal(x1, x) and np.array_equal(y1, y) and np.array_equal(r1, rewarded)
 

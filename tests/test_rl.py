@@ -1,4 +1,4 @@
-"""STaR (THEORY.md section 4): the kept set, the two modes, and the odds doubling."""
+"""STaR (docs/theory.md section 4): the kept set, the two modes, and the odds doubling."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The task D(p_long) and its rewards (THEORY.md section 1)."""
+"""The task D(p_long) and its rewards (docs/theory.md section 1)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Kernel for Algorithm 3 (THEORY.md section 3): Pegasos SGD, one position at a time.
+"""Kernel for Algorithm 3 (docs/theory.md section 3): Pegasos SGD, one position at a time.
 
 With the step ``eta_t = 1 / (lambda t)`` the Pegasos iterate is a scaled running sum
 of loss gradients, ``w_t = -G_t / (lambda t)`` with ``G_t = g_1 + ... + g_t``, so a
@@ -15,14 +15,15 @@ A gradient is ``c * phi`` with ``c = -target * sigma(-target * s)``.
 import numpy as np
 from numba import njit, prange
 
+from ..tuning import COEFFICIENT_FLOOR, FAST
 from ._logistic import _sigmoid
-from ._policy import FAST
 
-# Layout of a block in the kernel. Theta's context block [x part (d), prefix (m),
-# last * x part (d)] becomes [u+ (d), u- (d), prefix (m)] with u+- = (x part) +- (last
-# * x part); position 2a ends with [y_1 weight, bias] instead of a prefix. A sample
-# whose last token is s only reads and moves u_s (by 2 c x): half the work of touching
-# both x parts. The state converts back (ntp.Algorithm3).
+# The running sums are in the NTP state layout (linparity.layout). Theta's context
+# block [x part (d), prefix (m), last * x part (d)] becomes [u+ (d), u- (d), prefix (m)]
+# with u+- = (x part) +- (last * x part); position 2a ends with [y_1 weight, bias]
+# instead of a prefix. A sample whose last token is s only reads and moves u_s (by
+# 2 c x): half the work of touching both x parts. linparity.layout.NTPStateLayout
+# converts back.
 #
 # The two u parts are viewed as the rows of a (2, d) array and a sample picks its row
 # by index: no array view is chosen per sample (that costs reference counting), and a
@@ -40,10 +41,8 @@ def _coefficient(dot, target, t_prev, lam):
     """
     inv = 0.0 if t_prev == 0 else 1.0 / (lam * t_prev)
     c = -target * _sigmoid(target * dot * inv)
-    # A confident position's coefficient underflows towards subnormal numbers, whose
-    # arithmetic is ~100x slower; below 1e-200 its contribution is invisible next to
-    # any coordinate of G anyway, so it is dropped.
-    return c if abs(c) > 1e-200 else 0.0
+    # Dropped when tiny: subnormal arithmetic is ~100x slower (tuning.COEFFICIENT_FLOOR).
+    return c if abs(c) > COEFFICIENT_FLOOR else 0.0
 
 
 @njit(cache=True, inline="always", fastmath=FAST)

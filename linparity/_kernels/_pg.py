@@ -1,4 +1,4 @@
-"""Policy-gradient kernel: weighted sums of ``grad log pi(y | x)`` (THEORY.md sections 2 and 4).
+"""Policy-gradient kernel: weighted sums of ``grad log pi(y | x)`` (docs/theory.md sections 2 and 4).
 
 For a token with target ``t`` (+-1; at 2a +1 is EOS) and logit ``s``, sampled at
 temperature ``tau`` (``P(t) = sigma(t s / tau)``),
@@ -8,10 +8,10 @@ temperature ``tau`` (``P(t) = sigma(t s / tau)``),
 and ``grad log pi(y | x)`` is the sum of these terms over the positions that
 produced ``y``: 1, 2a, and the chain positions 2..d when the response went on.
 
-Parameters are read in the u-form of ``_policy.py`` (a context block's x parts as
-``u+- = w_x +- w_l``) and the gradient is accumulated in the same form: a token
-whose context ends in ``last`` only touches ``u_last``. The caller converts it to
-theta's layout (``g_wx = g_u+ + g_u-``, ``g_wl = g_u+ - g_u-``).
+Parameters are read in the policy layout (:mod:`linparity.layout`: a context
+block's x parts as ``u+- = w_x +- w_lx``) and the gradient is accumulated in the same
+layout: a token whose context ends in ``last`` only touches ``u_last``. The caller
+converts it to the theta layout (:func:`linparity.layout.gradient_to_theta_layout`).
 
 Determinism: the prompts are cut into fixed chunks of ``chunk`` rows (the cut
 depends on n only, never on the thread count); a chunk's gradient goes to its own
@@ -21,8 +21,8 @@ result is bit-identical for any ``NUMBA_NUM_THREADS``.
 
 from numba import njit, prange
 
+from ..tuning import FAST
 from ._logistic import _sigmoid
-from ._policy import FAST
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
@@ -78,9 +78,9 @@ def _grad_context(v, g, x, y, lengths, weight, lo, hi, inv_tau, m, is_2a):
 
 @njit(cache=True, parallel=True, fastmath=FAST)
 def _pg_gradient(theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers, out):
-    """``out = sum_i weight[i] * grad log pi_tau(y_i | x_i)``, in the u-form layout.
+    """``out = sum_i weight[i] * grad log pi_tau(y_i | x_i)``, in the policy layout.
 
-    ``theta`` is in u-form; ``buffers`` has one row per chunk of ``chunk`` prompts
+    ``theta`` is in the policy layout; ``buffers`` has one row per chunk of ``chunk`` prompts
     (``ceil(n / chunk)`` rows of ``len(theta)``). Rows with ``weight == 0`` are skipped.
     """
     n, d = x.shape

@@ -1,7 +1,7 @@
-"""Kernels for the linear autoregressive policy (THEORY.md section 2).
+"""Kernels for the linear autoregressive policy (docs/theory.md section 2).
 
-Parameters live in one flat float64 vector ``theta`` with an offsets table
-(``offsets[k]`` is where block ``k`` starts):
+Parameters live in one flat float64 vector with an offsets table (``offsets[k]`` is
+where block ``k`` starts), blocks as in the theta layout (:mod:`linparity.layout`):
 
 * block 0, position 1: ``w_1`` over ``x`` (d entries);
 * block 1, position 2a: ``w_2a`` over ``phi_2(x, y_1) = [x, y_1, y_1 * x]`` then the
@@ -9,10 +9,11 @@ Parameters live in one flat float64 vector ``theta`` with an offsets table
 * block l, chain position l = 2..d: ``w_l`` over
   ``phi_l = [x, y_1..y_{l-1}, y_{l-1} * x]`` (2d + l - 1 entries).
 
-Features are never materialised. The kernels take the parameters in their "u-form"
-(``LinearAR.kernel_params``): in every context block the two x parts ``w_x`` (over x) and
-``w_l`` (over last * x) are replaced by ``u+ = w_x + w_l`` and ``u- = w_x - w_l``, so
-``<w, phi> = <u_s, x> + <w_y, y_<l>`` with s the last token: one pass over x, not two.
+Features are never materialised. The kernels take the parameters in the policy
+layout (:func:`linparity.layout.to_policy_layout`): in every context block the two x
+parts ``w_x`` (over x) and ``w_lx`` (over last * x) are replaced by
+``u+ = w_x + w_lx`` and ``u- = w_x - w_lx``, so ``<w, phi> = <u_s, x> + <w_y, y_<l>``
+with s the last token: one pass over x, not two.
 
 Token convention: a logit ``s`` gives ``P(+1) = sigma(s / tau)``; at position 2a the
 token +1 means EOS. Greedy decoding takes +1 when ``s >= 0`` (ties go to +1, hence
@@ -24,11 +25,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..tuning import FAST, LOCKSTEP, RESPONSE_CHUNK
 from ._logistic import _log_sigmoid, _sigmoid
 from ._rng import _uniform
-
-# Reassociation lets LLVM vectorise the dot products; results move by rounding only.
-FAST = {"reassoc", "contract", "nsz"}
 
 
 # Views of theta are made once per position and work item, never per row or token:
@@ -38,8 +37,8 @@ FAST = {"reassoc", "contract", "nsz"}
 # every index is non-negative, drops its wrap-around check and vectorises the loop.
 @njit(cache=True, inline="always")
 def _block(theta, offsets, l, d):
-    """Views of the u-form block of context position ``l`` (2a is l = 1): u+, the
-    weights over y_1..y_m, u- (m = l - 1, or 1 for 2a)."""
+    """Views of the policy-layout block of context position ``l`` (2a is l = 1): u+,
+    the weights over y_1..y_m, u- (m = l - 1, or 1 for 2a)."""
     o = offsets[l]
     m = 1 if l == 1 else l - 1
     return theta[o:o + d], theta[o + d:o + d + m], theta[o + d + m:o + 2 * d + m]
@@ -94,13 +93,8 @@ def _token(s, inv_tau, greedy, u):
     return 1 if u < _sigmoid(s * inv_tau) else -1
 
 
-#: Rows per work item of the parallel response kernels. Items are fixed whatever the
-#: number of threads, and every row's numbers depend on the row alone.
-RESPONSE_CHUNK = 256
-#: Long responses drawn side by side, one position at a time: a token waits on its
-#: logit and sigmoid, and several independent responses give the processor other
-#: work meanwhile; they also share each position's weights while these sit in cache.
-LOCKSTEP = 8
+# Work items of RESPONSE_CHUNK rows (linparity.tuning) are fixed whatever the number
+# of threads, and every row's numbers depend on the row alone.
 
 
 @njit(cache=True, inline="always", fastmath=FAST)

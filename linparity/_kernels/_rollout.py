@@ -1,4 +1,4 @@
-"""The fused STaR rollout: draw a prompt, sample a response, score it (THEORY.md section 4).
+"""The fused STaR rollout: draw a prompt, sample a response, score it (docs/theory.md section 4).
 
 One pass per prompt instead of three kernels and two intermediate arrays; the
 numbers are those of ``_draw_prompts``, ``_generate`` and ``_rewards`` in turn.
@@ -7,7 +7,8 @@ numbers are those of ``_draw_prompts``, ``_generate`` and ``_rewards`` in turn.
 import numpy as np
 from numba import njit, prange
 
-from ._policy import FAST, RESPONSE_CHUNK, _respond_rows
+from ..tuning import FAST, RESPONSE_CHUNK
+from ._policy import _respond_rows
 from ._task import _fill_prompt, _reward_row
 
 

@@ -1,4 +1,4 @@
-"""Kernels for the task D(p_long) (THEORY.md section 1): prompts and demonstrations.
+"""Kernels for the task D(p_long) (docs/theory.md section 1): prompts and demonstrations.
 
 Sample ``i`` of a stream owns the counters ``i * stride .. i * stride + stride - 1``;
 bit ``j`` of word ``w`` gives input bit ``x_{64 w + j + 1}`` (set: +1, clear: -1).

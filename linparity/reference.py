@@ -1,8 +1,13 @@
 """Slow, obviously correct plain-numpy twins of every numba kernel.
 
-They materialise the feature vectors phi_l of THEORY.md section 2, update the
+They materialise the feature vectors phi_l of docs/theory.md section 2, update the
 Pegasos iterate and its running average explicitly (no running-sum tricks), and
-loop over samples in Python. The tests hold the kernels to these results.
+loop over samples in Python. The tests hold the kernels to these results, and the
+benchmarks time them as "the numpy way".
+
+Parameters are in the theta layout (:mod:`linparity.layout`); the twins rebuild it
+themselves (:func:`split`) rather than import it, so that they share nothing with
+the code they check. Nothing here imports numba or the rest of the package.
 """
 
 import numpy as np
@@ -138,7 +143,7 @@ def algorithm3(d, lambdas, x, y, lengths, horizons=None, average_from=0):
 
     Only the iterates made by samples ``average_from, average_from + 1, ...`` enter
     the average (0: all of them, as in Algorithm 3; later starts model a warm
-    STaR round). Returns the averaged parameters as one flat vector in the kernel's
+    STaR round). Returns the averaged parameters as one flat vector in the theta
     layout (a block with no averaged step returns its last iterate).
     """
     horizons = horizons if horizons is not None else [np.inf] * (d + 1)
@@ -191,7 +196,7 @@ def pg_gradient(theta, d, x, y, lengths, weights, temperature=1.0):
     """sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i), with the features phi built explicitly.
 
     A token with target t and logit s contributes (t / tau) sigma(-t s / tau) phi to its
-    position's block (2a: phi with a trailing 1 for the bias); blocks in theta's layout.
+    position's block (2a: phi with a trailing 1 for the bias); blocks in the theta layout.
     """
     blocks = split(theta, d)
     grads = [np.zeros_like(b) for b in blocks]
