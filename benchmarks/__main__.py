@@ -3,8 +3,8 @@
 import json
 import sys
 
-from linparity._cli import OneLineParser
-from linparity._io import check_writable, write_atomic
+from linparity.cli import OneLineParser
+from linparity.output import check_writable, write_atomic
 
 from . import _common, ntp_sgd, policy_gradient, sampling, system
 

@@ -25,8 +25,8 @@ import sys
 import time
 
 from . import _validate
-from ._cli import OneLineParser
-from ._io import write_atomic, write_csv
+from .cli import OneLineParser
+from .output import write_atomic, write_csv
 from .evaluate import GENERALISE_ACCURACY, first_generalising
 from .config import SimulationConfig
 from .experiment import run

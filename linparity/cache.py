@@ -15,7 +15,7 @@ import hashlib
 import os
 import sys
 
-from ._cli import OneLineParser
+from .cli import OneLineParser
 
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SUFFIXES = (".nbi", ".nbc")

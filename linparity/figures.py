@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import ntp, theory  # noqa: E402
-from ._cli import OneLineParser  # noqa: E402
-from ._io import atomic_path, write_atomic  # noqa: E402
+from .cli import OneLineParser  # noqa: E402
+from .output import atomic_path, write_atomic  # noqa: E402
 from .evaluate import GENERALISE_ACCURACY, eval_prompts, evaluate, first_generalising, samples_to_generalise, stages  # noqa: E402
 from .simulate import SimulationConfig, run  # noqa: E402
 from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key  # noqa: E402

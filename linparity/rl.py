@@ -125,8 +125,7 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
     """Run the round's rollouts chunk by chunk; ``consume(x, y, lengths, rewarded)`` returns
     the chunk's (kept, kept_long) counts."""
     n_prompts = _validate.check_count(n_prompts, "n_prompts")
-    if reward not in REWARDS:
-        raise ValueError(f"unknown reward {reward!r}; choose one of {', '.join(REWARDS)}")
+    _validate.check_choice(reward, tuple(REWARDS), "reward")
     key_x = np.uint64(stream_key(seed, STREAM_RL_PROMPTS, round_index))
     key_y = np.uint64(stream_key(seed, STREAM_RL_SAMPLES, round_index))
     inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
@@ -253,8 +252,7 @@ def _gradient(model, x, y, lengths, weights, inv_tau, buffers=None, out=None):
 
 def reinforce_advantages(rewards, baseline="mean"):
     """REINFORCE advantages ``r - b``: ``b`` is the batch mean reward (``"mean"``) or 0 (``"none"``)."""
-    if baseline not in BASELINES:
-        raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
+    _validate.check_choice(baseline, tuple(BASELINES), "baseline")
     r = np.asarray(rewards, dtype=np.float64)
     return r - r.mean() if baseline == "mean" and r.size else r.copy()
 
@@ -311,12 +309,9 @@ class PolicyGradient:
 
     def __init__(self, model: LinearAR, algorithm, *, seed, lr, batch_size, group_size=1,
                  reward="cot", temperature=1.0, baseline="mean", anchor=0.0, eps=1e-6):
-        if algorithm not in PG_ALGORITHMS:
-            raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(PG_ALGORITHMS)}")
-        if reward not in REWARDS:
-            raise ValueError(f"unknown reward {reward!r}; choose one of {', '.join(REWARDS)}")
-        if baseline not in BASELINES:
-            raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
+        _validate.check_choice(algorithm, tuple(PG_ALGORITHMS), "algorithm")
+        _validate.check_choice(reward, tuple(REWARDS), "reward")
+        _validate.check_choice(baseline, tuple(BASELINES), "baseline")
         self.algorithm, self.reward, self.baseline = algorithm, reward, baseline
         self.seed = _validate.check_count(seed, "seed")
         self.lr = _validate.check_positive(lr, "lr")

@@ -17,8 +17,8 @@ import json
 import sys
 import typing
 
-from ._cli import OneLineParser
-from ._io import check_writable, write_atomic, write_csv
+from .cli import OneLineParser
+from .output import check_writable, write_atomic, write_csv
 from .config import GROUPS, SimulationConfig, fields
 from .experiment import run
 from .rl import PG_ALGORITHMS

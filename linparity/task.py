@@ -145,8 +145,7 @@ def reward(name, x, y, lengths, *, check=True):
     -------
     ndarray of bool, shape (n,)
     """
-    if name not in REWARDS:
-        raise ValueError(f"unknown reward {name!r}; choose one of {', '.join(REWARDS)}")
+    _validate.check_choice(name, tuple(REWARDS), "reward")
     if check:
         x = _validate.check_prompts(x)
         y, lengths = _validate.check_responses(y, lengths, x.shape[0], x.shape[1])

@@ -11,8 +11,8 @@ import sys
 import textwrap
 import time
 
-from linparity._cli import OneLineParser
-from linparity._io import check_writable, write_atomic
+from linparity.cli import OneLineParser
+from linparity.output import check_writable, write_atomic
 
 
 def _parse(argv):

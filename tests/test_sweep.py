@@ -12,7 +12,7 @@ import time
 import pytest
 
 from linparity import sweep
-from linparity._io import write_atomic
+from linparity.output import write_atomic
 from linparity.evaluate import samples_to_generalise
 from linparity.sweep.execute import RunsProgress
 

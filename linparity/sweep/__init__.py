@@ -24,7 +24,7 @@ Importing it loads no numba: a worker process must see ``NUMBA_NUM_THREADS=1``
 before numba loads, so the simulator is imported lazily, inside the functions.
 """
 
-from .._io import TMP_PREFIX
+from ..output import TMP_PREFIX
 from .cli import main, parser
 from .execute import run_one, run_sweep
 from .grid import GRID_FIELDS, Schedule, apply_budget, axis_fields, build_grid, parse_schedule, run_key

@@ -5,7 +5,7 @@ import os
 import sys
 import typing
 
-from .._cli import OneLineParser
+from ..cli import OneLineParser
 from .execute import run_sweep
 from .grid import axis_fields, build_grid, parse_schedule, run_key
 from .report import growth_table

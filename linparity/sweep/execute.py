@@ -4,7 +4,7 @@ import json
 import logging
 import os
 
-from .._io import TMP_PREFIX, write_atomic
+from ..output import TMP_PREFIX, write_atomic
 from .._progress import Progress
 from .grid import run_key
 from .store import load_run

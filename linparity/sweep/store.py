@@ -3,7 +3,7 @@
 import json
 import os
 
-from .._io import write_csv
+from ..output import write_csv
 from .grid import run_key
 
 SUMMARY = "summary.csv"

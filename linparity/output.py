@@ -22,8 +22,9 @@ def atomic_path(path, prefix=TMP_PREFIX):
     The file gets the usual mode (``0666`` less the umask; ``mkstemp`` makes 0600)
     and is fsync'ed before the rename. On failure the temporary file is removed.
     """
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix,
-                               suffix=os.path.splitext(path)[1])
+    # No suffix: a listing of DIR/*.json (a sweep's runs) must never see a half-written
+    # file; a caller that needs the format, such as savefig, passes it explicitly.
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix)
     os.close(fd)
     try:
         yield tmp
