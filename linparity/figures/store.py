@@ -32,12 +32,13 @@ class MissingDataError(LookupError):
     figure : str
         The figure's name.
     series : str or None
-        The series (``None`` when the whole data file is missing).
+        The series, as the column values that select it (``"series='grpo'"``);
+        ``None`` when the whole data file is missing.
     """
 
     def __init__(self, figure, series, reason):
         self.figure, self.series = figure, series
-        where = f"figure {figure!r}" + (f", series {series}" if series is not None else "")
+        where = f"figure {figure!r}" + (f", series ({series})" if series is not None else "")
         super().__init__(f"{where}: {reason}")
 
 

@@ -22,6 +22,8 @@ def ntp_curves(record):
 
 
 def accuracy_vs_samples(record):
+    """NTP alone's final greedy accuracy (mean over seeds), and the samples at which each RL run first
+    generalises (per seed; None: never), beside the predicted number of STaR rounds."""
     p = record["parameters"]["p_long"]
     out = {"ntp_final_greedy_accuracy": float(ntp_curves(record)[:, -1].mean()),
            "ntp_samples": int(record["parameters"]["ntp_samples"])}
@@ -42,6 +44,7 @@ def pretrain_arrays(record):
 
 
 def pretrain_threshold(record):
+    """Greedy accuracy on either side of p = 1/3 and the worst relative error of the long fraction."""
     ps, acc, longf = pretrain_arrays(record)
     below, above = acc.mean(1)[ps < 1 / 3], acc.mean(1)[ps > 1 / 3]
     return {"max_greedy_below_one_third": float(below.max()) if len(below) else None,
@@ -50,6 +53,7 @@ def pretrain_threshold(record):
 
 
 def length_growth(record):
+    """Initial and final mean length and final greedy length of every algorithm (first seed)."""
     out = {}
     first = record["seeds"][0]
     for algo in RL_ALGORITHMS:
@@ -65,6 +69,7 @@ def logit(q):
 
 
 def star_recursion(record):
+    """Per p_long: the worst relative error of p_n while p_n <= 0.9, and the measured odds factor per round."""
     out = {}
     for p in record["parameters"]["p_long"]:
         measured = np.array(values(select(record, "long_fraction", "long_fraction", p_long=p), "long_fraction"))
@@ -85,6 +90,7 @@ def measured_rounds(record):
 
 
 def rounds_to_generalise(record):
+    """Measured (mean over seeds) and predicted rounds to generalise, per p_long."""
     ps, measured = measured_rounds(record)
     predicted = theory.rounds_to_greedy(ps)
     return {"p_long": ps.tolist(), "measured_rounds": np.nanmean(measured, 1).tolist(),
@@ -104,6 +110,7 @@ def threshold_samples(record, name):
 
 
 def thresholds(record):
+    """Samples to generalise against d, and their measured growth beside the predicted one."""
     out = {}
     for name in SCHEDULES:
         ds, _, samples = threshold_samples(record, name)
@@ -132,6 +139,7 @@ def bound_grid(ts):
 
 
 def bounds_vs_empirical(record):
+    """Per proposition at the largest T: the worst measured error, the bound and their ratio."""
     ts, errs = worst_errors(record)
     grid = bound_grid(ts)
     bounds = predict.bounds(record["parameters"], grid)
@@ -149,6 +157,7 @@ def ablation_rows(record):
 
 
 def ablations(record):
+    """Final greedy accuracy and greedy length / d of every arm."""
     d = record["parameters"]["d"]
     return {r["arm"].replace("\n", " "): {"greedy_accuracy": r["greedy_accuracy"],
                                           "greedy_length_over_d": r["greedy_length"] / d}
@@ -170,6 +179,7 @@ def phase_grids(record):
 
 
 def phase_diagram(record):
+    """The budget and the two accuracy grids (d by p_long)."""
     par = record["parameters"]
     grids = phase_grids(record)
     return {"budget": par["budget"], "ntp": grids["ntp"].tolist(), "star": grids["star"].tolist(),
