@@ -4,8 +4,9 @@ Each function takes the :class:`Settings` of the session and a :class:`RunCache`
 (figures that share a simulator configuration share its run) and returns a
 figure record (see :mod:`linparity.figures.store`): the parameters of the
 experiment and tables of measured values, one row per observation. Nothing here
-draws or predicts: the plots and the headline numbers are made from the stored
-record, the predictions of :mod:`linparity.theory` at that time.
+draws, and no prediction is stored: the plots and the headline numbers are made
+from the stored record, with the predictions of :mod:`linparity.theory` computed
+at that time. This is the only module of the package that imports the simulator.
 """
 
 import dataclasses
