@@ -1,0 +1,249 @@
+"""The figures drawn from their stored records (one function per figure; no simulation).
+
+Every figure draws what the simulator measured (solid lines, markers, "measured")
+and what :mod:`linparity.theory` predicts (dashed, "predicted") on the same axes.
+The predictions are computed here, from the record's parameters. Figures are
+:class:`matplotlib.figure.Figure` objects, made without pyplot, so no backend is
+selected or needed; :func:`render` applies :data:`STYLE` and :func:`save` writes
+PNG and PDF atomically. A series the figure needs and the record lacks raises
+:class:`~linparity.figures.store.MissingDataError`.
+"""
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import theory
+from ..output import atomic_path
+from ..evaluate import GENERALISE_ACCURACY
+from . import predict, summary
+from .series import RL_ALGORITHMS, SCHEDULES
+from .store import select, values
+
+STYLE = {
+    "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 200, "font.size": 10,
+    "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 8.5, "legend.frameon": False,
+    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "lines.linewidth": 1.8, "lines.markersize": 4.5, "savefig.bbox": "tight",
+}
+COLORS = {"ntp": "#7f7f7f", "star": "#1f77b4", "reinforce": "#d62728", "grpo": "#2ca02c"}
+PREDICTED = {"color": "black", "linestyle": "--", "linewidth": 1.3}
+
+
+def _title(algo):
+    return "STaR" if algo == "star" else algo.upper()
+
+
+def accuracy_vs_samples(record):
+    """Greedy accuracy against samples seen: NTP alone versus NTP then RL (paper Fig. 1 right)."""
+    par = record["parameters"]
+    d, p = par["d"], par["p_long"]
+    fig = Figure()
+    ax = fig.subplots()
+    curves = summary.ntp_curves(record)
+    checkpoints = [r["samples"] for r in select(record, "curve", series="ntp", seed=record["seeds"][0])]
+    ax.plot(checkpoints, curves.mean(0), "o-", color=COLORS["ntp"], label="NTP alone (measured)")
+    if len(curves) > 1:
+        ax.fill_between(checkpoints, curves.min(0), curves.max(0), color=COLORS["ntp"], alpha=0.2)
+    for algo in RL_ALGORITHMS:
+        select(record, "curve", "greedy_accuracy", series=algo)
+        for i, seed in enumerate(record["seeds"]):
+            rows = select(record, "curve", "greedy_accuracy", series=algo, seed=seed)
+            ax.plot([r["samples"] for r in rows], values(rows, "greedy_accuracy"), "o-", color=COLORS[algo],
+                    alpha=1.0 if len(record["seeds"]) == 1 else 0.6,
+                    label=f"NTP then {_title(algo)} (measured)" if i == 0 else None)
+    after_ntp = float(theory.pretrain_greedy_accuracy(p))
+    ax.axhline(after_ntp, **PREDICTED, label=f"predicted after NTP: {after_ntp:.2f} (p < 1/3)")
+    ax.set(xscale="log", xlabel="samples seen (pre-training + RL prompts)", ylabel="greedy accuracy",
+           title=f"Parity, d = {d}, p_long = {p}: NTP alone stays at chance, RL learns it", ylim=(0, 1.05))
+    ax.legend(loc="upper left")
+    return fig
+
+
+def pretrain_threshold(record):
+    """Greedy accuracy and long fraction after pre-training against p_long (paper Fig. 2)."""
+    d = record["parameters"]["d"]
+    ps, acc, longf = summary.pretrain_arrays(record)
+    fig = Figure(figsize=(9.6, 3.8))
+    a1, a2 = fig.subplots(1, 2)
+    grid = np.linspace(0.01, 0.99, 400)
+    a1.plot(ps, acc.mean(1), "o-", color=COLORS["ntp"], label="measured")
+    a1.plot(grid, theory.pretrain_greedy_accuracy(grid), **PREDICTED, label="predicted: step at p = 1/3")
+    a1.set(xlabel="p_long", ylabel="greedy accuracy after NTP", title=f"Greedy accuracy, d = {d}")
+    a2.plot(ps, longf.mean(1), "o-", color=COLORS["star"], label="measured pi(correct long)")
+    a2.plot(grid, theory.pretrain_long_fraction(grid), **PREDICTED, label="predicted: p_long")
+    a2.set(xlabel="p_long", ylabel="long fraction after NTP", title="Long fraction (calibration)")
+    for a in (a1, a2):
+        a.legend()
+    fig.tight_layout()
+    return fig
+
+
+def length_growth(record):
+    """Mean and greedy response length against RL rounds/steps (paper Fig. 3)."""
+    d, p = record["parameters"]["d"], record["parameters"]["p_long"]
+    fig = Figure(figsize=(4.2 * len(RL_ALGORITHMS), 3.6))
+    axes = fig.subplots(1, len(RL_ALGORITHMS), squeeze=False)
+    for ax, algo in zip(axes[0], RL_ALGORITHMS):
+        select(record, "length", "mean_length", series=algo)
+        for i, seed in enumerate(record["seeds"]):
+            rows = select(record, "length", "mean_length", series=algo, seed=seed)
+            t = [r["step"] for r in rows]
+            ax.plot(t, values(rows, "mean_length"), "o-", color=COLORS[algo],
+                    label="mean length (measured)" if i == 0 else None)
+            ax.plot(t, values(rows, "greedy_length"), "s:", color=COLORS[algo], alpha=0.7,
+                    label="greedy length (measured)" if i == 0 else None)
+        if algo == "star":
+            n = np.arange(0, len(select(record, "length", series=algo, seed=record["seeds"][0])))
+            ax.plot(n, theory.pretrain_mean_length(theory.star_long_fraction(p, n), d), **PREDICTED,
+                    label="predicted mean length p_n d + 1 - p_n")
+        ax.set(xlabel="STaR round" if algo == "star" else f"{algo.upper()} step", ylabel="value tokens",
+               title=f"{_title(algo)}, d = {d}, p_long = {p}", ylim=(0, d + 3))
+        ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def star_recursion(record):
+    """Measured long fraction per STaR round against p_n = 2^n p / (2^n p + 1 - p) (Theorem 2)."""
+    d = record["parameters"]["d"]
+    fig = Figure()
+    ax = fig.subplots()
+    viridis = matplotlib.colormaps["viridis"]
+    for i, p in enumerate(record["parameters"]["p_long"]):
+        measured = np.array(values(select(record, "long_fraction", "long_fraction", p_long=p), "long_fraction"))
+        n = np.arange(len(measured))
+        color = viridis(i / 4)
+        ax.plot(n, summary.logit(measured), "o-", color=color, label=f"p_long = {p} (measured)")
+        nn = np.linspace(0, n[-1], 100)
+        ax.plot(nn, summary.logit(theory.star_long_fraction(p, nn)), color=color, linestyle="--", linewidth=1.2)
+    ax.plot([], [], **PREDICTED, label="predicted: odds x2 per round")
+    ax.set(xlabel="STaR round n", ylabel="log-odds of the long answer, ln(p_n / (1 - p_n))",
+           title=f"Theorem 2: the odds of a long answer double every round (d = {d})")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def rounds_to_generalise(record):
+    """STaR rounds until greedy accuracy >= GENERALISE_ACCURACY against p_long, measured and predicted."""
+    d = record["parameters"]["d"]
+    ps, measured = summary.measured_rounds(record)
+    grid = np.geomspace(ps.min() / 1.5, 0.34, 300)
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot(ps, np.nanmean(measured, 1), "o", color=COLORS["star"], markersize=7, label="measured (STaR)")
+    ax.step(grid, theory.rounds_to_greedy(grid), where="post", **PREDICTED,
+            label="predicted: smallest n with p_n > 1/3")
+    ax.set(xscale="log", xlabel="p_long", ylabel=f"rounds to greedy accuracy >= {GENERALISE_ACCURACY}",
+           title=f"Rounds to generalise grow like log(1/p_long) (d = {d})")
+    ax.legend()
+    return fig
+
+
+def thresholds(record):
+    """Samples to generalise against d: p = 1/d (polynomial) versus p = 2^(-d/4) (exponential).
+
+    Beside the measurement: the counting lower bound ``1 / (2 (p + 2^(1-d)))`` (exact
+    scale) and the growth of the theory's sufficient sample complexity N(d, p) (its
+    constants are loose, so it is scaled to the first measured point: only its slope
+    is a prediction).
+    """
+    fig = Figure(figsize=(10.0, 4.0))
+    axes = fig.subplots(1, 2)
+    for ax, (name, label) in zip(axes, SCHEDULES.items()):
+        ds, p, samples = summary.threshold_samples(record, name)
+        upper = np.array([theory.sample_complexity(int(d), float(pd)) for d, pd in zip(ds, p)], dtype=float)
+        ax.plot(ds, samples, "o-", color=COLORS["star"], label=f"{label}: measured (NTP then STaR)")
+        ax.plot(ds, upper * samples[0] / upper[0], **PREDICTED,
+                label="predicted growth: theory's N(d, p), scaled to the first point")
+        ax.plot(ds, theory.sample_lower_bound(ds, p), color="black", linestyle=":", linewidth=1.3,
+                label="predicted lower bound 1/(2(p + 2^(1-d)))")
+        if name == "poly":
+            ax.set(xscale="log", yscale="log", title=f"{label}: polynomial (log-log axes)")
+        else:
+            ax.set(yscale="log", title=f"{label}: exponential (log-linear axes)")
+        ax.set(xlabel="d", ylabel=f"samples to greedy accuracy >= {GENERALISE_ACCURACY}")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def bounds_vs_empirical(record):
+    """Calibration error against T beside the bounds of Propositions 1-3 (d = 3, log-log)."""
+    par = record["parameters"]
+    ts, errs = summary.worst_errors(record)
+    grid = summary.bound_grid(ts)
+    bounds = predict.bounds(par, grid)
+    fig = Figure()
+    ax = fig.subplots()
+    colors = {"prop1": COLORS["ntp"], "prop2": COLORS["star"], "prop3": COLORS["grpo"]}
+    names = {"prop1": "Prop. 1 (position 1)", "prop2": "Prop. 2 (2a, after a copy)", "prop3": "Prop. 3 (chain l = 3)"}
+    for k in errs:
+        ax.plot(ts, errs[k], "o-", color=colors[k], label=f"{names[k]}: measured worst error")
+        ax.plot(grid, bounds[k], color=colors[k], linestyle="--", linewidth=1.2, label=f"{names[k]}: bound")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="T (samples)", ylabel="probability error",
+           title=f"Propositions 1-3 against Algorithm 3 (d = {par['d']}, delta = {par['delta']}, seeds: worst)")
+    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    return fig
+
+
+def ablations(record):
+    """Final greedy accuracy and length of every ablation arm (bars), one seed."""
+    d, p = record["parameters"]["d"], record["parameters"]["p_long"]
+    rows = summary.ablation_rows(record)
+    x = np.arange(len(rows))
+    fig = Figure(figsize=(11.0, 4.2))
+    ax = fig.subplots()
+    ax.bar(x - 0.2, values(rows, "greedy_accuracy"), 0.4, color=COLORS["star"],
+           label="final greedy accuracy (measured)")
+    ax.bar(x + 0.2, [r["greedy_length"] / d for r in rows], 0.4, color=COLORS["grpo"],
+           label="final greedy length / d (measured)")
+    ax.axhline(1.0, **PREDICTED, label="predicted for r_cot at tau = 1 after enough pre-training: 1 and 1")
+    ax.axhline(0.5, color="gray", linewidth=0.8, linestyle=":", label="chance")
+    ax.set_xticks(x, [r["arm"] for r in rows], fontsize=7.5)
+    ax.set(ylim=(0, 1.3), ylabel="fraction",
+           title=f"Ablations, d = {d}, p_long = {p} (stops at greedy accuracy {GENERALISE_ACCURACY})")
+    ax.legend(loc="upper center", ncol=2, fontsize=7.5)
+    return fig
+
+
+def phase_diagram(record):
+    """Final greedy accuracy over (d, p_long), NTP alone and NTP then STaR, at a fixed budget."""
+    par = record["parameters"]
+    ds, ps, budget = np.array(par["d"]), np.array(par["p_long"]), par["budget"]
+    grids = summary.phase_grids(record)
+    fig = Figure(figsize=(9.6, 3.8))
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, key, title in zip(axes, ("ntp", "star"), ("NTP alone", "NTP then STaR")):
+        im = ax.imshow(grids[key], origin="lower", aspect="auto", vmin=0.5, vmax=1.0, cmap="viridis",
+                       extent=(-0.5, len(ps) - 0.5, -0.5, len(ds) - 0.5))
+        ax.set_xticks(range(len(ps)), [f"{p:g}" for p in ps], rotation=45, fontsize=7.5)
+        ax.set_yticks(range(len(ds)), [str(d) for d in ds])
+        ax.set(xlabel="p_long", title=f"{title} ({budget:.0e} samples)")
+        ax.grid(False)
+    axes[0].set_ylabel("d")
+    # Predicted boundaries: NTP needs p > 1/3; STaR needs its rounds to fit in the budget.
+    x_of = (lambda p: np.interp(np.log(p), np.log(ps), np.arange(len(ps))))
+    axes[0].axvline(x_of(1 / 3), **PREDICTED, label="predicted: p = 1/3")
+    smallest = predict.smallest_feasible_p(ps, par["long_target"], budget)
+    if smallest is not None:
+        axes[1].axvline(x_of(smallest), **PREDICTED, label="predicted: budget suffices")
+    for ax in axes:
+        ax.legend(loc="upper left", fontsize=7.5)
+    fig.colorbar(im, ax=axes, label="greedy accuracy (measured)")
+    return fig
+
+
+def render(draw, record):
+    """``draw(record)`` under :data:`STYLE` (matplotlib's global settings are left as they were)."""
+    with matplotlib.rc_context(STYLE):
+        return draw(record)
+
+
+def save(fig, path_stem):
+    """Write ``path_stem.png`` and ``path_stem.pdf``, each atomically (never half a file)."""
+    with matplotlib.rc_context(STYLE):
+        for ext in ("png", "pdf"):
+            with atomic_path(f"{path_stem}.{ext}") as tmp:
+                fig.savefig(tmp, format=ext)

@@ -1,0 +1,187 @@
+"""The headline numbers of every figure, from its stored record (one function per figure).
+
+Each function takes a figure record (see :mod:`linparity.figures.store`) and returns
+the numbers that ``summary.json`` and ``README.md`` report; predictions among them
+come from :mod:`linparity.theory` now, not from the record. A series the figure
+needs and the record lacks raises :class:`~linparity.figures.store.MissingDataError`.
+"""
+
+import numpy as np
+
+from .. import theory
+from ..evaluate import GENERALISE_ACCURACY
+from . import predict
+from .series import PHASES, PROPOSITIONS, RL_ALGORITHMS, SCHEDULES
+from .store import select, values
+
+
+def ntp_curves(record):
+    """Greedy accuracy of NTP alone, an array (seed, checkpoint), for ``accuracy_vs_samples``."""
+    return np.array([values(select(record, "curve", "greedy_accuracy", series="ntp", seed=s), "greedy_accuracy")
+                     for s in record["seeds"]])
+
+
+def accuracy_vs_samples(record):
+    """NTP alone's final greedy accuracy (mean over seeds), and the samples at which each RL run first
+    generalises (per seed; None: never), beside the predicted number of STaR rounds."""
+    p = record["parameters"]["p_long"]
+    out = {"ntp_final_greedy_accuracy": float(ntp_curves(record)[:, -1].mean()),
+           "ntp_samples": int(record["parameters"]["ntp_samples"])}
+    for algo in RL_ALGORITHMS:
+        select(record, "curve", "greedy_accuracy", series=algo)
+        out[f"{algo}_samples_to_{GENERALISE_ACCURACY}"] = [r["samples"] for r in select(record, "generalised",
+                                                                                        series=algo)]
+    out["predicted_rounds_to_greedy"] = int(theory.rounds_to_greedy(p))
+    return out
+
+
+def pretrain_arrays(record):
+    """p_long, greedy accuracy and long fraction (p_long, seed) of ``pretrain_threshold``."""
+    ps = np.array(record["parameters"]["p_long"])
+    rows = [select(record, "pretrain", "greedy_accuracy", p_long=p) for p in record["parameters"]["p_long"]]
+    return ps, np.array([values(r, "greedy_accuracy") for r in rows]), np.array([values(r, "long_fraction")
+                                                                               for r in rows])
+
+
+def pretrain_threshold(record):
+    """Greedy accuracy on either side of p = 1/3 and the worst relative error of the long fraction."""
+    ps, acc, longf = pretrain_arrays(record)
+    below, above = acc.mean(1)[ps < 1 / 3], acc.mean(1)[ps > 1 / 3]
+    return {"max_greedy_below_one_third": float(below.max()) if len(below) else None,
+            "min_greedy_above_one_third": float(above.min()) if len(above) else None,
+            "max_relative_long_fraction_error": float(np.max(np.abs(longf.mean(1) / ps - 1)))}
+
+
+def length_growth(record):
+    """Initial and final mean length and final greedy length of every algorithm (first seed)."""
+    out = {}
+    first = record["seeds"][0]
+    for algo in RL_ALGORITHMS:
+        rows = select(record, "length", "mean_length", series=algo, seed=first)
+        out[algo] = {"initial_mean_length": rows[0]["mean_length"], "final_mean_length": rows[-1]["mean_length"],
+                     "final_greedy_length": rows[-1]["greedy_length"]}
+    return out
+
+
+def logit(q):
+    """ln(q / (1 - q)): the log-odds in which Theorem 2's recursion is a straight line."""
+    return np.log(q / (1 - q))
+
+
+def star_recursion(record):
+    """Per p_long: the worst relative error of p_n while p_n <= 0.9, and the measured odds factor per round."""
+    out = {}
+    for p in record["parameters"]["p_long"]:
+        measured = np.array(values(select(record, "long_fraction", "long_fraction", p_long=p), "long_fraction"))
+        n = np.arange(len(measured))
+        predicted = theory.star_long_fraction(p, n)
+        ok = predicted <= 0.9
+        out[f"p={p}"] = {"max_relative_error_while_p_n<=0.9": float(np.max(np.abs(measured[ok] / predicted[ok] - 1))),
+                         "odds_factor_per_round": float(np.exp(np.mean(np.diff(logit(measured[ok])))))}
+    return out
+
+
+def measured_rounds(record):
+    """p_long and the rounds to generalise, an array (p_long, seed) with NaN for "never"."""
+    ps = record["parameters"]["p_long"]
+    select(record, "rounds", "rounds")  # some p_long may never generalise, but not every one
+    rounds = [values(select(record, "rounds", p_long=p), "rounds") for p in ps]
+    return np.array(ps), np.array(rounds, dtype=float)
+
+
+def rounds_to_generalise(record):
+    """Measured (mean over seeds) and predicted rounds to generalise, per p_long."""
+    ps, measured = measured_rounds(record)
+    predicted = theory.rounds_to_greedy(ps)
+    return {"p_long": ps.tolist(), "measured_rounds": np.nanmean(measured, 1).tolist(),
+            "predicted_rounds": np.asarray(predicted).tolist(),
+            "max_extra_rounds": float(np.nanmax(np.nanmean(measured, 1) - predicted))}
+
+
+def threshold_samples(record, name):
+    """d, p_long and the seed-mean samples to generalise of schedule ``name`` (NaN: never)."""
+    ds, ps, samples = record["parameters"]["d"][name], [], []
+    select(record, "samples", "samples", schedule=name)  # a curve may have gaps, not be all gap
+    for d in ds:
+        rows = select(record, "samples", schedule=name, d=d)
+        ps.append(rows[0]["p_long"])
+        samples.append(np.nanmean([np.nan if r["samples"] is None else r["samples"] for r in rows]))
+    return np.array(ds), np.array(ps), np.array(samples, dtype=float)
+
+
+def thresholds(record):
+    """Samples to generalise against d, and their measured growth beside the predicted one."""
+    out = {}
+    for name in SCHEDULES:
+        ds, _, samples = threshold_samples(record, name)
+        if name == "poly":
+            slope = np.polyfit(np.log(ds), np.log(samples), 1)[0]
+            out[name] = {"d": ds.tolist(), "samples": samples.tolist(), "measured_loglog_slope": float(slope),
+                         "predicted_degree_upper_bound": float(theory.polynomial_degree(1.0))}
+        else:
+            rate = np.polyfit(ds, np.log2(samples), 1)[0]
+            out[name] = {"d": ds.tolist(), "samples": samples.tolist(), "measured_bits_per_unit_d": float(rate),
+                         "predicted_bits_per_unit_d_upper_bound": float(theory.exponential_rate(4)),
+                         "lower_bound_bits_per_unit_d": 0.25}
+    return out
+
+
+def worst_errors(record):
+    """T and, per proposition, the worst error over seeds at each T."""
+    ts = np.array(record["parameters"]["T"])
+    return ts, {k: [np.max(values(select(record, "error", "error", proposition=k, T=int(t)), "error")) for t in ts]
+                for k in PROPOSITIONS}
+
+
+def bound_grid(ts):
+    """The sample counts at which the bounds are drawn and read."""
+    return np.geomspace(ts[0], ts[-1], 200)
+
+
+def bounds_vs_empirical(record):
+    """Per proposition at the largest T: the worst measured error, the bound and their ratio."""
+    ts, errs = worst_errors(record)
+    grid = bound_grid(ts)
+    bounds = predict.bounds(record["parameters"], grid)
+    out = {}
+    for k in PROPOSITIONS:
+        at_end = float(np.interp(ts[-1], grid, bounds[k]))
+        out[k] = {"T": int(ts[-1]), "measured": float(errs[k][-1]), "bound": at_end,
+                  "bound_over_measured": at_end / float(errs[k][-1])}
+    return out
+
+
+def ablation_rows(record):
+    """The final row of every arm listed in the parameters, in their order."""
+    return [select(record, "final", "greedy_accuracy", arm=arm)[0] for arm in record["parameters"]["arms"]]
+
+
+def ablations(record):
+    """Final greedy accuracy and greedy length / d of every arm."""
+    d = record["parameters"]["d"]
+    return {r["arm"].replace("\n", " "): {"greedy_accuracy": r["greedy_accuracy"],
+                                          "greedy_length_over_d": r["greedy_length"] / d}
+            for r in ablation_rows(record)}
+
+
+def phase_grids(record):
+    """Greedy accuracy, an array (d, p_long), of each panel of ``phase_diagram``."""
+    par = record["parameters"]
+    grids = {}
+    for key in PHASES:
+        grid = np.zeros((len(par["d"]), len(par["p_long"])))
+        for i, d in enumerate(par["d"]):
+            for j, p in enumerate(par["p_long"]):
+                grid[i, j] = select(record, "accuracy", "greedy_accuracy", series=key, d=d, p_long=p)[0][
+                    "greedy_accuracy"]
+        grids[key] = grid
+    return grids
+
+
+def phase_diagram(record):
+    """The budget and the two accuracy grids (d by p_long)."""
+    par = record["parameters"]
+    grids = phase_grids(record)
+    return {"budget": par["budget"], "ntp": grids["ntp"].tolist(), "star": grids["star"].tolist(),
+            "d": list(par["d"]), "p_long": list(par["p_long"])}
+
