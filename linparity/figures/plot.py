@@ -245,5 +245,7 @@ def save(fig, path_stem):
     """Write ``path_stem.png`` and ``path_stem.pdf``, each atomically (never half a file)."""
     with matplotlib.rc_context(STYLE):
         for ext in ("png", "pdf"):
+            # No creation date in the PDF: a replot of unchanged data gives unchanged files.
+            metadata = {"CreationDate": None} if ext == "pdf" else None
             with atomic_path(f"{path_stem}.{ext}") as tmp:
-                fig.savefig(tmp, format=ext)
+                fig.savefig(tmp, format=ext, metadata=metadata)
