@@ -26,10 +26,10 @@ import time
 
 from . import _validate
 from .cli import OneLineParser
-from .output import write_atomic, write_csv
-from .evaluate import GENERALISE_ACCURACY, first_generalising
 from .config import SimulationConfig
+from .evaluate import GENERALISE_ACCURACY, first_generalising
 from .experiment import run
+from .output import write_atomic, write_csv
 
 GROUPS = ("algorithms", "temperature", "start")
 

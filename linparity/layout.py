@@ -40,7 +40,6 @@ import numpy as np
 from . import _validate
 from .tuning import NTP_GAP, NTP_PAD
 
-
 # --------------------------------------------------------------------------- theta layout
 
 def position_offsets(d):

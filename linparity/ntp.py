@@ -15,6 +15,7 @@ from .layout import NTPStateLayout, position_offsets
 from .model import LinearAR
 from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key
 
+
 def default_lambdas(d, n_samples, n_long):
     """Default ``lambda`` of every block for a training set of ``n_samples`` samples, ``n_long`` long.
 

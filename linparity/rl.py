@@ -18,13 +18,21 @@ so the update stays on-policy; at ``tau = 1`` it is the model's own.
 import numpy as np
 
 from . import _validate
+from ._kernels._pg import _pg_gradient
+from ._kernels._rollout import _compact_rows, _group_rollout, _rollout
 from .layout import gradient_to_theta_layout
 from .model import LinearAR
 from .ntp import Algorithm3
-from .task import (REWARDS, STREAM_PG_PROMPTS, STREAM_PG_SAMPLES, STREAM_RL_PROMPTS, STREAM_RL_SAMPLES,
-                   STREAM_SHUFFLE, Batch, stream_key)
-from ._kernels._pg import _pg_gradient
-from ._kernels._rollout import _compact_rows, _group_rollout, _rollout
+from .task import (
+    REWARDS,
+    STREAM_PG_PROMPTS,
+    STREAM_PG_SAMPLES,
+    STREAM_RL_PROMPTS,
+    STREAM_RL_SAMPLES,
+    STREAM_SHUFFLE,
+    Batch,
+    stream_key,
+)
 from .task import reward as task_reward
 from .tuning import PG_CHUNK
 

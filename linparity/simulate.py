@@ -18,9 +18,9 @@ import sys
 import typing
 
 from .cli import OneLineParser
-from .output import check_writable, write_atomic, write_csv
 from .config import GROUPS, SimulationConfig, fields
 from .experiment import run
+from .output import check_writable, write_atomic, write_csv
 from .rl import PG_ALGORITHMS
 
 # The names researchers import from here (README); they live in config and experiment.

@@ -17,8 +17,8 @@ The checks use :mod:`linparity.theory` for the expressions under test; only the
 ``simulator_support`` of a discrepancy runs the simulator (``linparity.ntp``).
 """
 
-from ._core import CLAIMS, STATUSES, Claim, Evidence, claim, run_claim
 from . import checks_pretrain, checks_star  # noqa: F401  (registers the claims)
+from ._core import CLAIMS, STATUSES, Claim, Evidence, claim, run_claim
 
 __all__ = ["CLAIMS", "STATUSES", "Claim", "Evidence", "claim", "run_claim", "run_all"]
 

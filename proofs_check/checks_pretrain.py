@@ -11,8 +11,7 @@ from scipy.optimize import minimize_scalar
 from linparity import theory
 
 from ._core import claim
-from .population import (fit_model, minimise, model_summary, position_data,
-                         symbolic_position_data)
+from .population import fit_model, minimise, model_summary, position_data, symbolic_position_data
 
 S = theory.symbols
 P_GRID = (0.05, 0.25, 0.3, 0.5, 0.8, 0.95)

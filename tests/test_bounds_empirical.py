@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from linparity import ntp, theory
-from linparity.evaluate import evaluate
 from linparity.config import SimulationConfig
+from linparity.evaluate import evaluate
 from linparity.experiment import run
 from linparity.task import draw_prompts
 

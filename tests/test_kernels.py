@@ -3,10 +3,10 @@
 import numba
 import numpy as np
 import pytest
+from conftest import random_model, random_responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import random_model, random_responses
 from linparity import ntp, task
 from linparity import reference as ref
 from linparity.model import LinearAR

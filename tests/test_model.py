@@ -4,11 +4,10 @@ import itertools
 
 import numpy as np
 import pytest
-
 from conftest import random_model
-from linparity import task
+
+from linparity import layout, task, tuning
 from linparity import reference as ref
-from linparity import layout, tuning
 from linparity.layout import position_offsets
 from linparity.model import LinearAR
 

@@ -5,8 +5,8 @@ import itertools
 import numba
 import numpy as np
 import pytest
-
 from conftest import random_model, random_responses
+
 from linparity import ntp, rl, task
 from linparity import reference as ref
 from linparity._kernels._rollout import _group_rollout, _rollout

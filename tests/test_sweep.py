@@ -12,8 +12,8 @@ import time
 import pytest
 
 from linparity import sweep
-from linparity.output import write_atomic
 from linparity.evaluate import samples_to_generalise
+from linparity.output import write_atomic
 from linparity.sweep.execute import RunsProgress
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -9,7 +9,6 @@ from numba import njit, prange
 
 from ._rng import _hash64, _uniform
 
-
 _ONE = np.uint64(1)
 
 

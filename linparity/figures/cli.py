@@ -86,5 +86,6 @@ def main(argv=None):
         draw_and_report(names, args.out, say)
     except store.MissingDataError as exc:
         return _error(str(exc), 1)
-    say(f"{len(names)} figure(s) in {time.perf_counter() - start:.1f}s; summary: {os.path.join(args.out, 'summary.json')}")
+    summary = os.path.join(args.out, "summary.json")
+    say(f"{len(names)} figure(s) in {time.perf_counter() - start:.1f}s; summary: {summary}")
     return 0

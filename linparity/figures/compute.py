@@ -15,8 +15,8 @@ import itertools
 import numpy as np
 
 from .. import ntp, theory
-from ..evaluate import eval_prompts, evaluate, first_generalising, samples_to_generalise, stages
 from ..config import SimulationConfig
+from ..evaluate import eval_prompts, evaluate, first_generalising, samples_to_generalise, stages
 from ..experiment import run
 from ..task import STREAM_PRETRAIN, draw_demonstrations, stream_key
 from .series import PROPOSITIONS, RL_ALGORITHMS, SCHEDULES, schedule

@@ -14,8 +14,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import theory
-from ..output import atomic_path
 from ..evaluate import GENERALISE_ACCURACY
+from ..output import atomic_path
 from . import predict, summary
 from .series import RL_ALGORITHMS, SCHEDULES
 from .store import select, values

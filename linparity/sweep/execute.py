@@ -4,8 +4,8 @@ import json
 import logging
 import os
 
-from ..output import TMP_PREFIX, write_atomic
 from .._progress import Progress
+from ..output import TMP_PREFIX, write_atomic
 from .grid import run_key
 from .store import load_run
 
