@@ -40,10 +40,15 @@ def machine():
     """What the numbers were measured on."""
     import numba
 
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-            "numpy": np.__version__, "numba": numba.__version__,
-            "numba_threads": numba.config.NUMBA_NUM_THREADS}
+    info = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+    }
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -54,6 +59,7 @@ def machine():
         pass
     try:
         import torch
+
         info["torch"] = torch.__version__
         info["torch_threads"] = torch.get_num_threads()
     except ImportError:
@@ -62,5 +68,12 @@ def machine():
 
 
 def record(benchmark, impl, d, threads, throughput, unit, **extra):
-    return {"benchmark": benchmark, "impl": impl, "d": d, "threads": threads,
-            "throughput": float(throughput), "unit": unit, **extra}
+    return {
+        "benchmark": benchmark,
+        "impl": impl,
+        "d": d,
+        "threads": threads,
+        "throughput": float(throughput),
+        "unit": unit,
+        **extra,
+    }

@@ -4,7 +4,6 @@ The work: a fresh Algorithm 3 state takes n demonstrations of one kind (all long
 or all short) at a given d. Throughput is samples per second.
 """
 
-
 from linparity import ntp, task
 from linparity import reference as ref
 
@@ -39,7 +38,7 @@ def torch_algorithm3(d, lambdas, x, y, lengths):
         step(1, torch.cat([xi, yi[:1], yi[0] * xi, one]), 1.0 if n == 1 else -1.0)
         if n == d:
             for l in range(2, d + 1):
-                step(l, torch.cat([xi, yi[:l - 1], yi[l - 2] * xi]), float(yi[l - 1]))
+                step(l, torch.cat([xi, yi[: l - 1], yi[l - 2] * xi]), float(yi[l - 1]))
     return avg
 
 

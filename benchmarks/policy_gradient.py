@@ -19,7 +19,7 @@ from .sampling import sample_and_score
 def _log_prob_terms(lib, blocks, x, y, go):
     """Per-response log-probabilities of given responses, vectorised (numpy or torch)."""
     cat = lib.cat if hasattr(lib, "cat") else lib.concatenate
-    logsig = (lambda s: -lib.log1p(lib.exp(-s)))
+    logsig = lambda s: -lib.log1p(lib.exp(-s))
     n, d = x.shape
     logp = logsig(y[:, 0] * (x @ blocks[0]))
     phi = cat([x, y[:, :1], y[:, :1] * x], 1)
@@ -28,14 +28,14 @@ def _log_prob_terms(lib, blocks, x, y, go):
     xg, yg = x[go], y[go]
     chain_terms = 0.0
     for l in range(2, d + 1):
-        phi = cat([xg, yg[:, :l - 1], yg[:, l - 2:l - 1] * xg], 1)
+        phi = cat([xg, yg[:, : l - 1], yg[:, l - 2 : l - 1] * xg], 1)
         chain_terms = chain_terms + logsig(yg[:, l - 1] * (phi @ blocks[l]))
     return logp, chain_terms
 
 
 def numpy_gradient(blocks, x, y, go, adv):
     """sum_i adv_i grad log pi, by hand: (t sigma(-t s)) times the features, per position."""
-    sig = (lambda s: 1 / (1 + np.exp(-s)))
+    sig = lambda s: 1 / (1 + np.exp(-s))
     d = x.shape[1]
     grads = []
     t = y[:, 0]
@@ -45,7 +45,7 @@ def numpy_gradient(blocks, x, y, go, adv):
     grads.append(phi.T @ (adv * t * sig(-t * (phi @ blocks[1]))))
     xg, yg, ag = x[go], y[go], adv[go]
     for l in range(2, d + 1):
-        phi = np.concatenate([xg, yg[:, :l - 1], yg[:, l - 2:l - 1] * xg], 1)
+        phi = np.concatenate([xg, yg[:, : l - 1], yg[:, l - 2 : l - 1] * xg], 1)
         t = yg[:, l - 1]
         grads.append(phi.T @ (ag * t * sig(-t * (phi @ blocks[l]))))
     return np.concatenate(grads)
@@ -91,8 +91,9 @@ def run(quick):
             y, _, _ = sample_and_score(torch, [b.detach() for b in tb], tx, tu)
         go = y[:, 1] != 0
         lengths = np.where(go.numpy(), d, 1)
-        reward = torch.as_tensor(task.reward("cot", x, y.numpy().astype(np.int8), lengths, check=False),
-                                 dtype=torch.float64)
+        reward = torch.as_tensor(
+            task.reward("cot", x, y.numpy().astype(np.int8), lengths, check=False), dtype=torch.float64
+        )
         logp, chain = _log_prob_terms(torch, tb, tx, y, go)
         adv = reward - reward.mean()
         loss = -(adv * logp).sum() - (adv[go] * chain).sum()
@@ -101,6 +102,7 @@ def run(quick):
         loss.backward()
 
     seconds = best_time(torch_way, repeat=3)
-    results.append(record("policy_gradient", "torch", d, None, n / seconds, "prompts/s",
-                          torch_threads=torch.get_num_threads()))
+    results.append(
+        record("policy_gradient", "torch", d, None, n / seconds, "prompts/s", torch_threads=torch.get_num_threads())
+    )
     return results

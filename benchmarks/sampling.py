@@ -18,14 +18,14 @@ def sample_and_score(lib, blocks, x, uniforms):
     """Token by token, vectorised over the prompts, with ``lib`` = numpy or torch."""
     n, d = x.shape
     cat = lib.cat if hasattr(lib, "cat") else lib.concatenate
-    sig = (lambda s: 1 / (1 + lib.exp(-s)))
+    sig = lambda s: 1 / (1 + lib.exp(-s))
     y = lib.zeros((n, d), dtype=x.dtype)
     y[:, 0] = lib.where(uniforms[:, 0] < sig(x @ blocks[0]), 1.0, -1.0)
     phi = cat([x, y[:, :1], y[:, :1] * x], 1)
     go = uniforms[:, 1] >= sig(phi @ blocks[1][:-1] + blocks[1][-1])
     xg, yg = x[go], y[go]
     for l in range(2, d + 1):
-        phi = cat([xg, yg[:, :l - 1], yg[:, l - 2:l - 1] * xg], 1)
+        phi = cat([xg, yg[:, : l - 1], yg[:, l - 2 : l - 1] * xg], 1)
         yg[:, l - 1] = lib.where(uniforms[go, l] < sig(phi @ blocks[l]), 1.0, -1.0)
     y[go] = yg
     # Exact probability of the correct long answer: teacher-forced along the chain.
@@ -34,7 +34,7 @@ def sample_and_score(lib, blocks, x, uniforms):
     phi = cat([x, chain[:, :1], chain[:, :1] * x], 1)
     logp = logp + lib.log(sig(-(phi @ blocks[1][:-1] + blocks[1][-1])))
     for l in range(2, d + 1):
-        phi = cat([x, chain[:, :l - 1], chain[:, l - 2:l - 1] * x], 1)
+        phi = cat([x, chain[:, : l - 1], chain[:, l - 2 : l - 1] * x], 1)
         logp = logp + lib.log(sig(chain[:, l - 1] * (phi @ blocks[l])))
     chi = chain[:, -1]
     phi = cat([x, chi[:, None], chi[:, None] * x], 1)
@@ -63,12 +63,14 @@ def run(quick):
     results.append(record("sampling", "numpy", d, None, n / seconds, "prompts/s"))
     try:
         import torch
+
         tb = [torch.as_tensor(b) for b in blocks]
         tx, tu = torch.as_tensor(xf), torch.as_tensor(uniforms)
         with torch.no_grad():
             seconds = best_time(lambda: sample_and_score(torch, tb, tx, tu), repeat=3)
-        results.append(record("sampling", "torch", d, None, n / seconds, "prompts/s",
-                              torch_threads=torch.get_num_threads()))
+        results.append(
+            record("sampling", "torch", d, None, n / seconds, "prompts/s", torch_threads=torch.get_num_threads())
+        )
     except ImportError:
         pass
     return results

@@ -49,8 +49,9 @@ def headline(quick):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "r.json")
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "linparity.simulate", *HEADLINE, "--quiet", "--json", out],
-                           check=True, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "linparity.simulate", *HEADLINE, "--quiet", "--json", out], check=True, cwd=ROOT
+            )
             wall = time.perf_counter() - start
             return wall, json.load(open(out))["wall_seconds"]
 
@@ -59,13 +60,35 @@ def headline(quick):
         for path in glob.glob(os.path.join(ROOT, "linparity", "**", "*.nb[ic]"), recursive=True):
             os.unlink(path)
         wall, inner = run_once()
-        results.append(record("headline", "linparity", 64, numba.config.NUMBA_NUM_THREADS, 1 / wall, "runs/s",
-                              cache="cold", seconds=wall, run_seconds=inner))
+        results.append(
+            record(
+                "headline",
+                "linparity",
+                64,
+                numba.config.NUMBA_NUM_THREADS,
+                1 / wall,
+                "runs/s",
+                cache="cold",
+                seconds=wall,
+                run_seconds=inner,
+            )
+        )
     runs = [run_once() for _ in range(1 if quick else 3)]
     wall, inner = min(runs)
-    results.append(record("headline", "linparity", 64, numba.config.NUMBA_NUM_THREADS, 1 / wall, "runs/s",
-                          cache="warm", seconds=wall, run_seconds=inner,
-                          all_seconds=[r[0] for r in runs]))
+    results.append(
+        record(
+            "headline",
+            "linparity",
+            64,
+            numba.config.NUMBA_NUM_THREADS,
+            1 / wall,
+            "runs/s",
+            cache="warm",
+            seconds=wall,
+            run_seconds=inner,
+            all_seconds=[r[0] for r in runs],
+        )
+    )
     return results
 
 
@@ -144,10 +167,21 @@ def roofline(quick):
     kernel = ntp_flops_per_long_sample(d) * n / seconds / 1e9
     matmul = matmul_gflops(1024 if quick else 2048)
     pattern = pattern_gflops(d, n)
-    return [record("roofline", "linparity", d, numba.config.NUMBA_NUM_THREADS, kernel, "GFLOP/s",
-                   matmul_gflops=matmul, fraction_of_matmul=kernel / matmul,
-                   pattern_gflops=pattern, fraction_of_pattern=kernel / pattern,
-                   flops_per_long_sample=ntp_flops_per_long_sample(d))]
+    return [
+        record(
+            "roofline",
+            "linparity",
+            d,
+            numba.config.NUMBA_NUM_THREADS,
+            kernel,
+            "GFLOP/s",
+            matmul_gflops=matmul,
+            fraction_of_matmul=kernel / matmul,
+            pattern_gflops=pattern,
+            fraction_of_pattern=kernel / pattern,
+            flops_per_long_sample=ntp_flops_per_long_sample(d),
+        )
+    ]
 
 
 _S13, _S7, _S17 = np.uint64(13), np.uint64(7), np.uint64(17)
@@ -205,28 +239,60 @@ def scaling(quick):
         n = int(max(500, 4e6 / d**2 / (8 if quick else 1)))
         seconds = _ntp_seconds(d, _long_batch(d, n))
         costs.append(seconds / n)
-        results.append(record("scaling", "linparity", d, numba.config.NUMBA_NUM_THREADS, n / seconds,
-                              "long samples/s", microseconds_per_long_sample=1e6 * seconds / n))
+        results.append(
+            record(
+                "scaling",
+                "linparity",
+                d,
+                numba.config.NUMBA_NUM_THREADS,
+                n / seconds,
+                "long samples/s",
+                microseconds_per_long_sample=1e6 * seconds / n,
+            )
+        )
     slope = np.polyfit(np.log(dims), np.log(costs), 1)[0]
-    results.append(record("scaling", "linparity", None, numba.config.NUMBA_NUM_THREADS, slope,
-                          "exponent", what="cost per long sample ~ d^exponent (least squares, log-log)"))
+    results.append(
+        record(
+            "scaling",
+            "linparity",
+            None,
+            numba.config.NUMBA_NUM_THREADS,
+            slope,
+            "exponent",
+            what="cost per long sample ~ d^exponent (least squares, log-log)",
+        )
+    )
     d = 64
     batch = _long_batch(d, 5_000 if quick else 20_000)
     rng = np.random.default_rng(0)
     model = LinearAR(d, rng.normal(scale=0.3, size=int(position_offsets(d)[-1])))
     x = task.draw_prompts(5_000 if quick else 20_000, d, key=5)
     sink = np.zeros(2, np.uint64)
-    measures = {"ntp_steps": lambda: _ntp_seconds(d, batch, repeat=1),
-                "generate": lambda: best_time(lambda: model.generate(x, key=1), repeat=3),
-                "response_stats": lambda: best_time(lambda: model.response_stats(x), repeat=3),
-                # Two items either way: one thread does both, two threads one each.
-                "independent_work": lambda: best_time(lambda: _independent_work(2, 20_000_000, sink), repeat=1)}
+    measures = {
+        "ntp_steps": lambda: _ntp_seconds(d, batch, repeat=1),
+        "generate": lambda: best_time(lambda: model.generate(x, key=1), repeat=3),
+        "response_stats": lambda: best_time(lambda: model.response_stats(x), repeat=3),
+        # Two items either way: one thread does both, two threads one each.
+        "independent_work": lambda: best_time(lambda: _independent_work(2, 20_000_000, sink), repeat=1),
+    }
     threads = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
     best = _interleaved(measures, threads, 3 if quick else 15)
     for name in measures:
         for t in threads:
-            extra = {"what": "the machine's own scaling, measured in the same rounds"} \
-                if name == "independent_work" else {}
-            results.append(record("scaling", "linparity", d, t, 1 / best[name, t], "calls/s", kernel=name,
-                                  speedup_vs_1_thread=best[name, 1] / best[name, t], **extra))
+            extra = (
+                {"what": "the machine's own scaling, measured in the same rounds"} if name == "independent_work" else {}
+            )
+            results.append(
+                record(
+                    "scaling",
+                    "linparity",
+                    d,
+                    t,
+                    1 / best[name, t],
+                    "calls/s",
+                    kernel=name,
+                    speedup_vs_1_thread=best[name, 1] / best[name, t],
+                    **extra,
+                )
+            )
     return results

@@ -30,13 +30,24 @@ class Progress:
         Counts with SI prefixes (``1.2M samples``); off for small counts such as runs.
     """
 
-    def __init__(self, label, total, unit="samples", enabled=True, stream=None, initial=0, delay=2.0,
-                 every=0.1, scale=True):
+    def __init__(
+        self, label, total, unit="samples", enabled=True, stream=None, initial=0, delay=2.0, every=0.1, scale=True
+    ):
         self.stream = stream or sys.stderr
         self.enabled = enabled and self.stream.isatty()
-        self._bar = tqdm(total=total, desc=label, unit=unit, file=self.stream, initial=initial,
-                         disable=not self.enabled, delay=delay, mininterval=every, leave=False,
-                         unit_scale=scale, dynamic_ncols=True)
+        self._bar = tqdm(
+            total=total,
+            desc=label,
+            unit=unit,
+            file=self.stream,
+            initial=initial,
+            disable=not self.enabled,
+            delay=delay,
+            mininterval=every,
+            leave=False,
+            unit_scale=scale,
+            dynamic_ncols=True,
+        )
         self._done = initial
 
     def update(self, done):

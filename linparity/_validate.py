@@ -63,8 +63,7 @@ def check_responses(y, lengths, n, d):
     y = np.ascontiguousarray(y, dtype=np.int8)
     lengths = np.ascontiguousarray(lengths, dtype=np.int64)
     if y.shape != (n, d) or lengths.shape != (n,):
-        raise ValueError(f"responses must have shape ({n}, {d}) and lengths ({n},), "
-                         f"got {y.shape} and {lengths.shape}")
+        raise ValueError(f"responses must have shape ({n}, {d}) and lengths ({n},), got {y.shape} and {lengths.shape}")
     if not np.all((lengths == 1) | (lengths == d)):
         raise ValueError(f"every response length must be 1 or d = {d}")
     filled = np.arange(d)[None, :] < lengths[:, None]

@@ -44,41 +44,92 @@ class Arm:
 def _settings(quick):
     """Sizes of every group: the real ones (d = 50) or a small smoke-test version."""
     if quick:
-        return dict(d=8, p_long=0.25, long_target=5_000, eval_prompts=1000, pg_steps=20, pg_eval=1,
-                    star_rounds=2, temp_rounds=2, temp_round_samples=10_000, temperatures=(1.0, 4.0),
-                    start_samples=(300, None), start_steps=20, start_eval=5, start_rounds=2,
-                    start_round_samples=10_000)
-    return dict(d=50, p_long=0.25, long_target=100_000, eval_prompts=10_000, pg_steps=150, pg_eval=1,
-                star_rounds=6, temp_rounds=6, temp_round_samples=400_000, temperatures=(1.0, 2.0, 3.0, 4.0),
-                start_samples=(2_000, 10_000, 40_000, None), start_steps=300, start_eval=10, start_rounds=6,
-                start_round_samples=200_000)
+        return dict(
+            d=8,
+            p_long=0.25,
+            long_target=5_000,
+            eval_prompts=1000,
+            pg_steps=20,
+            pg_eval=1,
+            star_rounds=2,
+            temp_rounds=2,
+            temp_round_samples=10_000,
+            temperatures=(1.0, 4.0),
+            start_samples=(300, None),
+            start_steps=20,
+            start_eval=5,
+            start_rounds=2,
+            start_round_samples=10_000,
+        )
+    return dict(
+        d=50,
+        p_long=0.25,
+        long_target=100_000,
+        eval_prompts=10_000,
+        pg_steps=150,
+        pg_eval=1,
+        star_rounds=6,
+        temp_rounds=6,
+        temp_round_samples=400_000,
+        temperatures=(1.0, 2.0, 3.0, 4.0),
+        start_samples=(2_000, 10_000, 40_000, None),
+        start_steps=300,
+        start_eval=10,
+        start_rounds=6,
+        start_round_samples=200_000,
+    )
 
 
 def arms(*, quick=False, seed=0, groups=GROUPS):
     """The arms of the requested groups, in a fixed order."""
     s = _settings(quick)
-    base = dict(d=s["d"], p_long=s["p_long"], seed=seed, long_target=s["long_target"],
-                eval_prompts=s["eval_prompts"], target_accuracy=None)
+    base = dict(
+        d=s["d"],
+        p_long=s["p_long"],
+        seed=seed,
+        long_target=s["long_target"],
+        eval_prompts=s["eval_prompts"],
+        target_accuracy=None,
+    )
     out = []
     if "algorithms" in groups:
         for algorithm in ("star", "reinforce", "grpo"):
             for reward in ("cot", "e2e"):
-                cfg = SimulationConfig(**base, rl=algorithm, reward=reward, rounds=s["star_rounds"],
-                                       rl_steps=s["pg_steps"], eval_every=s["pg_eval"])
+                cfg = SimulationConfig(
+                    **base,
+                    rl=algorithm,
+                    reward=reward,
+                    rounds=s["star_rounds"],
+                    rl_steps=s["pg_steps"],
+                    eval_every=s["pg_eval"],
+                )
                 out.append(Arm("algorithms", f"{algorithm}-{reward}", cfg))
     if "temperature" in groups:
         for tau in s["temperatures"]:
             for reward in ("e2e", "cot"):
-                cfg = SimulationConfig(**base, rl="star", reward=reward, temperature=tau, rounds=s["temp_rounds"],
-                                       samples_per_round=s["temp_round_samples"])
+                cfg = SimulationConfig(
+                    **base,
+                    rl="star",
+                    reward=reward,
+                    temperature=tau,
+                    rounds=s["temp_rounds"],
+                    samples_per_round=s["temp_round_samples"],
+                )
                 out.append(Arm("temperature", f"star-{reward}-tau{tau:g}", cfg))
     if "start" in groups:
         for n_pre in s["start_samples"]:
             for algorithm in ("star", "grpo"):
                 for reward in ("cot", "e2e"):
-                    cfg = SimulationConfig(**base, rl=algorithm, reward=reward, pretrain_samples=n_pre,
-                                           rounds=s["start_rounds"], samples_per_round=s["start_round_samples"],
-                                           rl_steps=s["start_steps"], eval_every=s["start_eval"])
+                    cfg = SimulationConfig(
+                        **base,
+                        rl=algorithm,
+                        reward=reward,
+                        pretrain_samples=n_pre,
+                        rounds=s["start_rounds"],
+                        samples_per_round=s["start_round_samples"],
+                        rl_steps=s["start_steps"],
+                        eval_every=s["start_eval"],
+                    )
                     label = "auto" if n_pre is None else str(n_pre)
                     out.append(Arm("start", f"pre{label}-{algorithm}-{reward}", cfg))
     return out
@@ -106,31 +157,67 @@ def summarise(arm, result):
     steps_long, samples_long = when(hit_long)
     curve = [pre] + rl
     return {
-        "group": arm.group, "arm": arm.name, "rl": cfg["rl"], "reward": cfg["reward"],
-        "temperature": cfg["temperature"], "d": d, "p_long": cfg["p_long"],
-        "pretrain_samples": pre["samples"], "pretrain_greedy_accuracy": pre["greedy_accuracy"],
-        "pretrain_greedy_length": pre["greedy_length"], "pretrain_mean_length": pre["mean_length"],
-        "rl_unit": "step" if pg else "round", "rl_done": (last.get("step") if pg else len(rl)),
+        "group": arm.group,
+        "arm": arm.name,
+        "rl": cfg["rl"],
+        "reward": cfg["reward"],
+        "temperature": cfg["temperature"],
+        "d": d,
+        "p_long": cfg["p_long"],
+        "pretrain_samples": pre["samples"],
+        "pretrain_greedy_accuracy": pre["greedy_accuracy"],
+        "pretrain_greedy_length": pre["greedy_length"],
+        "pretrain_mean_length": pre["mean_length"],
+        "rl_unit": "step" if pg else "round",
+        "rl_done": (last.get("step") if pg else len(rl)),
         "rl_samples": last["cumulative_samples"] - pre["samples"] if rl else 0,
-        "final_greedy_accuracy": last["greedy_accuracy"], "final_greedy_length": last["greedy_length"],
-        "final_mean_length": last["mean_length"], "final_p_long": last["p_long"],
+        "final_greedy_accuracy": last["greedy_accuracy"],
+        "final_greedy_length": last["greedy_length"],
+        "final_mean_length": last["mean_length"],
+        "final_p_long": last["p_long"],
         "max_greedy_accuracy": max(r["greedy_accuracy"] for r in curve),
         "max_greedy_length": max(r["greedy_length"] for r in curve),
         "max_mean_length": max(r["mean_length"] for r in curve),
-        "to_99": steps_hit, "rl_samples_to_99": samples_hit,
-        "to_99_len_d": steps_long, "rl_samples_to_99_len_d": samples_long,
+        "to_99": steps_hit,
+        "rl_samples_to_99": samples_hit,
+        "to_99_len_d": steps_long,
+        "rl_samples_to_99_len_d": samples_long,
         "kept_long_wrong_share_first": first_wrong,
-        "kept_long_wrong_share": (wrong / kept_long) if kept_long and cfg["reward"] == "e2e" else
-        (0.0 if cfg["reward"] == "cot" and kept_long else None),
+        "kept_long_wrong_share": (wrong / kept_long)
+        if kept_long and cfg["reward"] == "e2e"
+        else (0.0 if cfg["reward"] == "cot" and kept_long else None),
     }
 
 
-SUMMARY_FIELDS = ("group", "arm", "rl", "reward", "temperature", "d", "p_long", "pretrain_samples",
-                  "pretrain_greedy_accuracy", "pretrain_greedy_length", "pretrain_mean_length", "rl_unit",
-                  "rl_done", "rl_samples", "final_greedy_accuracy", "final_greedy_length", "final_mean_length",
-                  "final_p_long", "max_greedy_accuracy", "max_greedy_length", "max_mean_length", "to_99",
-                  "rl_samples_to_99", "to_99_len_d", "rl_samples_to_99_len_d", "kept_long_wrong_share_first",
-                  "kept_long_wrong_share")
+SUMMARY_FIELDS = (
+    "group",
+    "arm",
+    "rl",
+    "reward",
+    "temperature",
+    "d",
+    "p_long",
+    "pretrain_samples",
+    "pretrain_greedy_accuracy",
+    "pretrain_greedy_length",
+    "pretrain_mean_length",
+    "rl_unit",
+    "rl_done",
+    "rl_samples",
+    "final_greedy_accuracy",
+    "final_greedy_length",
+    "final_mean_length",
+    "final_p_long",
+    "max_greedy_accuracy",
+    "max_greedy_length",
+    "max_mean_length",
+    "to_99",
+    "rl_samples_to_99",
+    "to_99_len_d",
+    "rl_samples_to_99_len_d",
+    "kept_long_wrong_share_first",
+    "kept_long_wrong_share",
+)
 
 
 def _cell(v, digits=4):
@@ -141,28 +228,41 @@ def _cell(v, digits=4):
     return str(v)
 
 
-MD_COLUMNS = (("arm", "arm"), ("pretrain_samples", "pre-train T"), ("pretrain_greedy_accuracy", "pre acc"),
-              ("pretrain_greedy_length", "pre len"), ("rl_done", "RL done"), ("rl_unit", "unit"),
-              ("final_greedy_accuracy", "greedy acc"), ("final_greedy_length", "greedy len"),
-              ("final_mean_length", "mean len"), ("max_mean_length", "max mean len"),
-              ("to_99", "to acc>=.99"), ("rl_samples_to_99", "RL samples"),
-              ("to_99_len_d", "to acc>=.99, len d"), ("rl_samples_to_99_len_d", "RL samples (len d)"),
-              ("kept_long_wrong_share_first", "wrong kept long (1st)"),
-              ("kept_long_wrong_share", "wrong kept long (all)"))
+MD_COLUMNS = (
+    ("arm", "arm"),
+    ("pretrain_samples", "pre-train T"),
+    ("pretrain_greedy_accuracy", "pre acc"),
+    ("pretrain_greedy_length", "pre len"),
+    ("rl_done", "RL done"),
+    ("rl_unit", "unit"),
+    ("final_greedy_accuracy", "greedy acc"),
+    ("final_greedy_length", "greedy len"),
+    ("final_mean_length", "mean len"),
+    ("max_mean_length", "max mean len"),
+    ("to_99", "to acc>=.99"),
+    ("rl_samples_to_99", "RL samples"),
+    ("to_99_len_d", "to acc>=.99, len d"),
+    ("rl_samples_to_99_len_d", "RL samples (len d)"),
+    ("kept_long_wrong_share_first", "wrong kept long (1st)"),
+    ("kept_long_wrong_share", "wrong kept long (all)"),
+)
 
 
 def to_markdown(rows):
-    out = ["# RL ablations of the linear model", "",
-           "Measured by `python -m linparity.ablations`; `RL samples` are responses sampled in "
-           "post-training (pre-training excluded); `to acc>=.99` is the first step/round where greedy "
-           f"accuracy (r_cot) reaches {GENERALISE_ACCURACY}; `wrong kept long` is the share of rewarded long responses "
-           "that are not the correct chain (always 0 under r_cot).", ""]
+    out = [
+        "# RL ablations of the linear model",
+        "",
+        "Measured by `python -m linparity.ablations`; `RL samples` are responses sampled in "
+        "post-training (pre-training excluded); `to acc>=.99` is the first step/round where greedy "
+        f"accuracy (r_cot) reaches {GENERALISE_ACCURACY}; `wrong kept long` is the share of rewarded long responses "
+        "that are not the correct chain (always 0 under r_cot).",
+        "",
+    ]
     for group in GROUPS:
         part = [r for r in rows if r["group"] == group]
         if not part:
             continue
-        out += [f"## {group}", "", "| " + " | ".join(h for _, h in MD_COLUMNS) + " |",
-                "|" + "---|" * len(MD_COLUMNS)]
+        out += [f"## {group}", "", "| " + " | ".join(h for _, h in MD_COLUMNS) + " |", "|" + "---|" * len(MD_COLUMNS)]
         for r in part:
             out.append("| " + " | ".join(_cell(r[k]) for k, _ in MD_COLUMNS) + " |")
         out.append("")
@@ -170,11 +270,13 @@ def to_markdown(rows):
 
 
 def parser():
-    p = OneLineParser(prog="python -m linparity.ablations",
-                description="Run the RL ablations of the linear model (algorithm x reward at d = 50, "
-                            "p_long = 0.25; STaR temperature with r_e2e vs r_cot; RL start time) and write "
-                            "one JSON per arm plus summary.csv and summary.md.",
-                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = OneLineParser(
+        prog="python -m linparity.ablations",
+        description="Run the RL ablations of the linear model (algorithm x reward at d = 50, "
+        "p_long = 0.25; STaR temperature with r_e2e vs r_cot; RL start time) and write "
+        "one JSON per arm plus summary.csv and summary.md.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="directory for the JSON files and the summary")
     p.add_argument("--quick", action="store_true", help="small smoke-test sizes (d = 8) instead of d = 50")
     p.add_argument("--groups", default=",".join(GROUPS), help="comma-separated subset of " + ", ".join(GROUPS))
@@ -211,9 +313,11 @@ def main(argv=None):
             row = summarise(arm, result)
             rows.append(row)
             if not args.quiet:
-                sys.stdout.write(f"{arm.group:<12} {arm.name:<24} greedy acc {row['final_greedy_accuracy']:.4f} "
-                                 f"len {row['final_greedy_length']:6.2f} mean len {row['final_mean_length']:6.2f} "
-                                 f"to .99: {row['to_99']} ({result['wall_seconds']:.1f}s)\n")
+                sys.stdout.write(
+                    f"{arm.group:<12} {arm.name:<24} greedy acc {row['final_greedy_accuracy']:.4f} "
+                    f"len {row['final_greedy_length']:6.2f} mean len {row['final_mean_length']:6.2f} "
+                    f"to .99: {row['to_99']} ({result['wall_seconds']:.1f}s)\n"
+                )
                 sys.stdout.flush()
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted; arms finished so far are written\n")
@@ -221,8 +325,10 @@ def main(argv=None):
     write_csv(os.path.join(args.out, "summary.csv"), rows, SUMMARY_FIELDS)
     write_atomic(os.path.join(args.out, "summary.md"), to_markdown(rows))
     if not args.quiet:
-        sys.stdout.write(f"{len(rows)} arms in {time.perf_counter() - wall:.1f}s; summary in "
-                         f"{os.path.join(args.out, 'summary.md')}\n")
+        sys.stdout.write(
+            f"{len(rows)} arms in {time.perf_counter() - wall:.1f}s; summary in "
+            f"{os.path.join(args.out, 'summary.md')}\n"
+        )
     return 0
 
 

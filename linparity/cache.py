@@ -30,8 +30,10 @@ def _numba_subpath(source_dir):
 def cache_dirs():
     """Directories where numba may keep linparity's cached kernels (existing or not)."""
     sources = [root for root, _, names in os.walk(PACKAGE) if any(n.endswith(".py") for n in names)]
-    roots = [os.environ.get("NUMBA_CACHE_DIR"),
-             os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "numba")]
+    roots = [
+        os.environ.get("NUMBA_CACHE_DIR"),
+        os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "numba"),
+    ]
     return [PACKAGE] + [os.path.join(r, _numba_subpath(s)) for r in roots if r for s in sources]
 
 
@@ -53,10 +55,12 @@ def clear():
 
 
 def main(argv=None):
-    p = OneLineParser(prog="python -m linparity.cache",
-                      description="Show (default) or clear numba's on-disk cache of linparity's kernels. "
-                                  "Clear it after editing a kernel's helpers or linparity.tuning: numba "
-                                  "does not notice those changes and may load a stale kernel.")
+    p = OneLineParser(
+        prog="python -m linparity.cache",
+        description="Show (default) or clear numba's on-disk cache of linparity's kernels. "
+        "Clear it after editing a kernel's helpers or linparity.tuning: numba "
+        "does not notice those changes and may load a stale kernel.",
+    )
     p.add_argument("--clear", action="store_true", help="delete the cached kernels (the next run recompiles)")
     args = p.parse_args(argv)
     try:

@@ -32,8 +32,12 @@ PG_FIELDS = ("rl_steps", "lr", "batch_size", "group_size", "baseline", "anchor",
 ROUND_MIN, ROUND_MAX = 50_000, 20_000_000
 
 #: Flag groups of the CLI, in the order ``--help`` shows them.
-GROUPS = ("task", "pre-training (Algorithm 3)", "post-training (STaR, Algorithm 1; REINFORCE; GRPO)",
-          "evaluation and output")
+GROUPS = (
+    "task",
+    "pre-training (Algorithm 3)",
+    "post-training (STaR, Algorithm 1; REINFORCE; GRPO)",
+    "evaluation and output",
+)
 
 
 def _option(default, group, help, flag=None):
@@ -52,44 +56,61 @@ class SimulationConfig:
     """
 
     d: int = _option(64, _TASK, "number of input bits (>= 2)")
-    p_long: float = _option(0.01, _TASK, "share of long demonstrations (prefix parities) in "
-                            "pre-training, in [0, 1] (the paper's p_cot)")
+    p_long: float = _option(
+        0.01, _TASK, "share of long demonstrations (prefix parities) in pre-training, in [0, 1] (the paper's p_cot)"
+    )
     seed: int = _option(0, _TASK, "seed of every random stream of the run")
     rl: str = _option("star", _POST, "post-training: " + ", ".join(RL_ALGORITHMS) + " (none: pre-training only)")
     rounds: int = _option(20, _POST, "maximum number of STaR rounds")
     target_accuracy: float | None = _option(GENERALISE_ACCURACY, _POST, "stop once greedy accuracy reaches this")
-    star_mode: str = _option("fresh", _POST, "fresh: re-solve NTP from zero each round (analysed); "
-                             "warm: continue the SGD state")
-    pretrain_samples: int | None = _option(None, _PRE, "samples T; default: long-target / p-long, "
-                                           "clipped to [200k, 20M]")
-    samples_per_round: int | None = _option(None, _POST, "prompts per round; default: long-target / "
-                                            f"measured p_long, clipped to [{ROUND_MIN:,}, {ROUND_MAX:,}]")
-    long_target: int = _option(LONG_TARGET, _PRE, "long samples the automatic budgets aim for, in "
-                               "pre-training and per round")
-    lambda_: float | None = _option(None, _PRE, "one L2 strength for every position (default: the "
-                                    "automatic rule, docs/theory.md section 3)", flag="--lambda")
+    star_mode: str = _option(
+        "fresh", _POST, "fresh: re-solve NTP from zero each round (analysed); warm: continue the SGD state"
+    )
+    pretrain_samples: int | None = _option(
+        None, _PRE, "samples T; default: long-target / p-long, clipped to [200k, 20M]"
+    )
+    samples_per_round: int | None = _option(
+        None,
+        _POST,
+        f"prompts per round; default: long-target / measured p_long, clipped to [{ROUND_MIN:,}, {ROUND_MAX:,}]",
+    )
+    long_target: int = _option(
+        LONG_TARGET, _PRE, "long samples the automatic budgets aim for, in pre-training and per round"
+    )
+    lambda_: float | None = _option(
+        None,
+        _PRE,
+        "one L2 strength for every position (default: the automatic rule, docs/theory.md section 3)",
+        flag="--lambda",
+    )
     lambda_1: float | None = _option(None, _PRE, "lambda of position 1 only")
     lambda_2a: float | None = _option(None, _PRE, "lambda of the stop/go position 2a only")
     lambda_chain: float | None = _option(None, _PRE, "lambda of every chain position")
     epochs: int = _option(1, _POST, "NTP passes over each round's kept set")
     reward: str = _option("cot", _POST, "cot (exact answer) or e2e (last token only)")
-    temperature: float = _option(1.0, _POST, "RL sampling temperature (REINFORCE/GRPO differentiate "
-                                 "the sampling policy)")
+    temperature: float = _option(
+        1.0, _POST, "RL sampling temperature (REINFORCE/GRPO differentiate the sampling policy)"
+    )
     eval_prompts: int = _option(10_000, _EVAL, "fresh prompts for exact evaluation")
     rl_steps: int = _option(500, _POST, "maximum number of REINFORCE/GRPO steps")
-    lr: float = _option(1.0, _POST, "REINFORCE/GRPO step size on the mean of A * grad log pi over a "
-                        "step's responses")
-    batch_size: int | None = _option(None, _POST, f"prompts per REINFORCE/GRPO step; default: "
-                                     f"{PG_RESPONSES_PER_STEP} responses per step (GRPO: divided by "
-                                     "the group size)")
-    group_size: int | None = _option(None, _POST, f"GRPO responses per prompt (default {GRPO_GROUP}); "
-                                     "REINFORCE uses 1")
+    lr: float = _option(1.0, _POST, "REINFORCE/GRPO step size on the mean of A * grad log pi over a step's responses")
+    batch_size: int | None = _option(
+        None,
+        _POST,
+        f"prompts per REINFORCE/GRPO step; default: "
+        f"{PG_RESPONSES_PER_STEP} responses per step (GRPO: divided by "
+        "the group size)",
+    )
+    group_size: int | None = _option(None, _POST, f"GRPO responses per prompt (default {GRPO_GROUP}); REINFORCE uses 1")
     baseline: str = _option("mean", _POST, "REINFORCE baseline: mean (batch mean reward) or none")
     anchor: float = _option(0.0, _POST, "REINFORCE/GRPO L2 pull towards the pre-trained weights (0: off)")
-    eval_every: int = _option(5, _POST, "REINFORCE/GRPO steps between exact evaluations (and "
-                              "early-stop checks)")
-    max_samples: int | None = _option(None, _POST, "stop RL before a round or step would take the "
-                                      "total samples (pre-training included) past this (default: no cap)")
+    eval_every: int = _option(5, _POST, "REINFORCE/GRPO steps between exact evaluations (and early-stop checks)")
+    max_samples: int | None = _option(
+        None,
+        _POST,
+        "stop RL before a round or step would take the "
+        "total samples (pre-training included) past this (default: no cap)",
+    )
 
     def validate(self):
         """A checked copy of this config; ValueError naming the flag to fix.
@@ -185,5 +206,14 @@ def fields():
     import typing
 
     hints = typing.get_type_hints(SimulationConfig)
-    return [{"name": f.name, "flag": flag(f.name), "group": f.metadata["group"], "help": f.metadata["help"],
-             "default": f.default, "type": hints[f.name]} for f in dataclasses.fields(SimulationConfig)]
+    return [
+        {
+            "name": f.name,
+            "flag": flag(f.name),
+            "group": f.metadata["group"],
+            "help": f.metadata["help"],
+            "default": f.default,
+            "type": hints[f.name],
+        }
+        for f in dataclasses.fields(SimulationConfig)
+    ]

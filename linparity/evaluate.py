@@ -73,8 +73,7 @@ def stages(result):
     return out
 
 
-def first_generalising(result, *, threshold=GENERALISE_ACCURACY, budget=None, rl_only=False,
-                       length=None):
+def first_generalising(result, *, threshold=GENERALISE_ACCURACY, budget=None, rl_only=False, length=None):
     """The first stage whose greedy accuracy reaches ``threshold``, or None.
 
     Parameters
@@ -119,5 +118,9 @@ def samples_to_generalise(result, budget=None, threshold=GENERALISE_ACCURACY):
         "step n" or None) and ``samples_used`` (total of the whole run).
     """
     hit = first_generalising(result, threshold=threshold, budget=budget)
-    return {"reached": hit is not None, "samples": hit["samples"] if hit else None,
-            "stage": hit["name"] if hit else None, "samples_used": stages(result)[-1]["samples"]}
+    return {
+        "reached": hit is not None,
+        "samples": hit["samples"] if hit else None,
+        "stage": hit["name"] if hit else None,
+        "samples_used": stages(result)[-1]["samples"],
+    }

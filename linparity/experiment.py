@@ -61,9 +61,13 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
         state = pretrain(d, p, n_pre, seed=cfg.seed, lambdas=pre_lambdas, progress=bar)
     model = state.model()
     metrics = evaluate(model, x_eval)
-    pre = {"samples": n_pre, "long_samples": state.long_samples, **metrics,
-           "predicted_p_long": float(theory.star_long_fraction(p, 0)),
-           "seconds": time.perf_counter() - start}
+    pre = {
+        "samples": n_pre,
+        "long_samples": state.long_samples,
+        **metrics,
+        "predicted_p_long": float(theory.star_long_fraction(p, 0)),
+        "seconds": time.perf_counter() - start,
+    }
     if on_record:
         on_record("pretrain", pre)
 
@@ -85,11 +89,22 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
     if cfg.rl not in PG_ALGORITHMS:
         for name in PG_FIELDS:
             del config[name]
-    config.update(pretrain_samples_used=n_pre, pretrain_lambdas={
-        "1": float(pre_lambdas[0]), "2a": float(pre_lambdas[1]),
-        "chain_min": float(pre_lambdas[2:].min()), "chain_max": float(pre_lambdas[2:].max())})
-    return {"config": config, "pretrain": pre, "rl": records, "predicted": predicted,
-            "wall_seconds": time.perf_counter() - wall}
+    config.update(
+        pretrain_samples_used=n_pre,
+        pretrain_lambdas={
+            "1": float(pre_lambdas[0]),
+            "2a": float(pre_lambdas[1]),
+            "chain_min": float(pre_lambdas[2:].min()),
+            "chain_max": float(pre_lambdas[2:].max()),
+        },
+    )
+    return {
+        "config": config,
+        "pretrain": pre,
+        "rl": records,
+        "predicted": predicted,
+        "wall_seconds": time.perf_counter() - wall,
+    }
 
 
 def _reached(cfg, metrics):
@@ -132,16 +147,29 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
         # imply (sampling accuracy and long probability, both under r_cot).
         lambdas = cfg.lambdas(int(n_prompts * metrics["sampling_accuracy"]), int(n_prompts * metrics["p_long"]))
         with Progress(f"STaR round {n}", n_prompts, unit="prompts", enabled=show_progress) as bar:
-            state, counts = star_round(model, n_prompts, lambdas, seed=cfg.seed, round_index=n,
-                                       state=state if cfg.star_mode == "warm" else None,
-                                       reward=cfg.reward, temperature=cfg.temperature,
-                                       epochs=cfg.epochs, progress=bar)
+            state, counts = star_round(
+                model,
+                n_prompts,
+                lambdas,
+                seed=cfg.seed,
+                round_index=n,
+                state=state if cfg.star_mode == "warm" else None,
+                reward=cfg.reward,
+                temperature=cfg.temperature,
+                epochs=cfg.epochs,
+                progress=bar,
+            )
         model = state.model()
         metrics = evaluate(model, x_eval)
         total += n_prompts
-        record = {"round": n, **counts, "cumulative_samples": total, **metrics,
-                  "predicted_p_long": float(theory.star_long_fraction(cfg.p_long, n)),
-                  "seconds": time.perf_counter() - start}
+        record = {
+            "round": n,
+            **counts,
+            "cumulative_samples": total,
+            **metrics,
+            "predicted_p_long": float(theory.star_long_fraction(cfg.p_long, n)),
+            "seconds": time.perf_counter() - start,
+        }
         records.append(record)
         if on_record:
             on_record("rl", record)
@@ -173,9 +201,18 @@ def policy_gradient_steps(cfg, model, metrics, x_eval, total, on_record=None, sh
     records = []
     if _reached(cfg, metrics):
         return records
-    pg = PolicyGradient(model, cfg.rl, seed=cfg.seed, lr=cfg.lr, batch_size=cfg.batch_size,
-                        group_size=cfg.group_size, reward=cfg.reward, temperature=cfg.temperature,
-                        baseline=cfg.baseline, anchor=cfg.anchor)
+    pg = PolicyGradient(
+        model,
+        cfg.rl,
+        seed=cfg.seed,
+        lr=cfg.lr,
+        batch_size=cfg.batch_size,
+        group_size=cfg.group_size,
+        reward=cfg.reward,
+        temperature=cfg.temperature,
+        baseline=cfg.baseline,
+        anchor=cfg.anchor,
+    )
     counts, start = {}, time.perf_counter()
 
     def evaluation_point(step):
@@ -183,9 +220,16 @@ def policy_gradient_steps(cfg, model, metrics, x_eval, total, on_record=None, sh
         metrics = evaluate(pg.model, x_eval)
         total += counts["samples"]
         prompts = counts.pop("prompts")
-        record = {"round": len(records) + 1, **counts, "cumulative_samples": total, **metrics,
-                  "predicted_p_long": None, "seconds": time.perf_counter() - start,
-                  "step": step, "prompts": prompts}
+        record = {
+            "round": len(records) + 1,
+            **counts,
+            "cumulative_samples": total,
+            **metrics,
+            "predicted_p_long": None,
+            "seconds": time.perf_counter() - start,
+            "step": step,
+            "prompts": prompts,
+        }
         records.append(record)
         if on_record:
             on_record("rl", record)

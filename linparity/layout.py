@@ -42,6 +42,7 @@ from .tuning import NTP_GAP, NTP_PAD
 
 # --------------------------------------------------------------------------- theta layout
 
+
 def position_offsets(d):
     """Start of every parameter block in the theta layout, plus its total size at the end.
 
@@ -82,6 +83,7 @@ def x_part_indices(d):
 
 # --------------------------------------------------------------------------- policy layout
 
+
 def to_policy_layout(theta, d):
     """Parameters in the theta layout as a new vector in the policy layout (``u+- = w_x +- w_lx``)."""
     over_x, over_last = x_part_indices(d)
@@ -106,6 +108,7 @@ def gradient_to_theta_layout(grad, d):
 
 
 # --------------------------------------------------------------------------- NTP state layout
+
 
 def _ntp_block_order(d, k):
     """Where theta's entries of block ``k`` sit inside the block in the NTP state layout.
@@ -139,15 +142,14 @@ class NTPStateLayout:
         sizes = np.diff(position_offsets(self.d))
         padded = -(-sizes // NTP_PAD) * NTP_PAD + NTP_GAP
         self.offsets = np.concatenate([[0], np.cumsum(padded)]).astype(np.int64)
-        self.order = np.concatenate([s0 + _ntp_block_order(self.d, k) for k, s0 in
-                                     enumerate(self.offsets[:-1])])
+        self.order = np.concatenate([s0 + _ntp_block_order(self.d, k) for k, s0 in enumerate(self.offsets[:-1])])
 
     def zeros(self):
         """A zero state whose first element sits on an ``NTP_PAD``-double (128-byte) boundary."""
         n = int(self.offsets[-1])
         raw = np.zeros(n + NTP_PAD)
         shift = (-raw.ctypes.data % (8 * NTP_PAD)) // 8
-        return raw[shift:shift + n]
+        return raw[shift : shift + n]
 
     def to_theta_layout(self, state):
         """Sums over the u parts in the NTP state layout as a new vector in the theta layout.

@@ -51,7 +51,7 @@ class LinearAR:
 
     def block(self, k):
         """View of parameter block k (0: position 1, 1: 2a with bias last, l: chain position l)."""
-        return self.theta[self.offsets[k]:self.offsets[k + 1]]
+        return self.theta[self.offsets[k] : self.offsets[k + 1]]
 
     @property
     def w1(self):
@@ -116,8 +116,7 @@ class LinearAR:
             lengths = np.empty(n, dtype=np.int64)
         else:
             y, lengths = out[0][:n], out[1][:n]
-            if y.shape != (n, self.d) or y.dtype != np.int8 or lengths.dtype != np.int64 \
-                    or not y.flags.c_contiguous:
+            if y.shape != (n, self.d) or y.dtype != np.int8 or lengths.dtype != np.int64 or not y.flags.c_contiguous:
                 raise ValueError(f"out must hold an int8 array of at least ({n}, {self.d}) and int64 lengths")
         _generate(self.policy_params(), self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
         return y, lengths

@@ -55,8 +55,10 @@ LAMBDA_MIN, LAMBDA_MAX = 1e-5, 0.1
 def position_lambdas(d, lambda_1, lambda_2a, lambda_chain):
     """Per-block ``lambda`` from one value per position group (1, 2a, chain)."""
     d = _validate.check_d(d)
-    values = [_validate.check_positive(v, name) for v, name in
-              ((lambda_1, "lambda_1"), (lambda_2a, "lambda_2a"), (lambda_chain, "lambda_chain"))]
+    values = [
+        _validate.check_positive(v, name)
+        for v, name in ((lambda_1, "lambda_1"), (lambda_2a, "lambda_2a"), (lambda_chain, "lambda_chain"))
+    ]
     return np.array(values[:2] + [values[2]] * (d - 1))
 
 
@@ -136,8 +138,21 @@ class Algorithm3:
         else:
             order = np.ascontiguousarray(order, dtype=np.int64)
             long_order = order[lengths[order] != 1]
-        _ntp_steps(self._g, self._a, self.steps, self.horizons, self.lambdas, self.harmonic,
-                   self._layout.offsets, x, y, lengths, order, x[long_order], y[long_order])
+        _ntp_steps(
+            self._g,
+            self._a,
+            self.steps,
+            self.horizons,
+            self.lambdas,
+            self.harmonic,
+            self._layout.offsets,
+            x,
+            y,
+            lengths,
+            order,
+            x[long_order],
+            y[long_order],
+        )
         return self
 
     @property
@@ -195,8 +210,7 @@ def default_pretrain_samples(p_long, long_target=LONG_TARGET, minimum=200_000, m
     return int(min(maximum, max(minimum, np.ceil(long_target / p_long))))
 
 
-def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None,
-             chunk=1 << 16, progress=None):
+def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None, chunk=1 << 16, progress=None):
     """Algorithm 3 on ``n_samples`` fresh demonstrations from D(p_long).
 
     Parameters

@@ -80,7 +80,7 @@ def logit(blocks, x, prefix, position):
         return blocks[0] @ features(x, [])
     if position == "2a":
         return blocks[1][:-1] @ features(x, prefix[:1]) + blocks[1][-1]
-    return blocks[position] @ features(x, prefix[:position - 1])
+    return blocks[position] @ features(x, prefix[: position - 1])
 
 
 def decode(theta, d, x, temperature=1.0, greedy=False, key=0, start=0):
@@ -103,7 +103,7 @@ def decode(theta, d, x, temperature=1.0, greedy=False, key=0, start=0):
             for l in range(2, d + 1):
                 prefix.append(token(logit(blocks, xi, prefix, l), base + l))
             lengths[i] = d
-        y[i, :len(prefix)] = prefix
+        y[i, : len(prefix)] = prefix
     return y, lengths
 
 
@@ -111,12 +111,15 @@ def log_prob(theta, d, x, y, lengths, temperature=1.0):
     blocks = split(theta, d)
     out = np.zeros(len(x))
     for i, xi in enumerate(x):
-        prefix = list(y[i, :lengths[i]])
-        terms = [np.log(sigmoid(prefix[0] * logit(blocks, xi, [], 1) / temperature)),
-                 np.log(sigmoid((1 if lengths[i] == 1 else -1) * logit(blocks, xi, prefix, "2a") / temperature))]
+        prefix = list(y[i, : lengths[i]])
+        terms = [
+            np.log(sigmoid(prefix[0] * logit(blocks, xi, [], 1) / temperature)),
+            np.log(sigmoid((1 if lengths[i] == 1 else -1) * logit(blocks, xi, prefix, "2a") / temperature)),
+        ]
         if lengths[i] == d:
-            terms += [np.log(sigmoid(prefix[l - 1] * logit(blocks, xi, prefix, l) / temperature))
-                      for l in range(2, d + 1)]
+            terms += [
+                np.log(sigmoid(prefix[l - 1] * logit(blocks, xi, prefix, l) / temperature)) for l in range(2, d + 1)
+            ]
         out[i] = np.sum(terms)
     return out
 
@@ -133,8 +136,7 @@ def response_stats(theta, d, x):
         p_long = p_y1[chain[0]] * (1 - p_eos[chain[0]])
         for l in range(2, d + 1):
             p_long *= sigmoid(chain[l - 1] * logit(blocks, xi, chain, l))
-        out[i] = (p_long, p_y1[chain[-1]] * p_eos[chain[-1]],
-                  sum(p_y1[v] * (1 - p_eos[v]) for v in (1, -1)))
+        out[i] = (p_long, p_y1[chain[-1]] * p_eos[chain[-1]], sum(p_y1[v] * (1 - p_eos[v]) for v in (1, -1)))
     return out
 
 
@@ -171,7 +173,7 @@ def algorithm3(d, lambdas, x, y, lengths, horizons=None, average_from=0):
         step(1, np.append(features(xi, yi[:1]), 1.0), 1 if n == 1 else -1)
         if n == d:
             for l in range(2, d + 1):
-                step(l, features(xi, yi[:l - 1]), yi[l - 1])
+                step(l, features(xi, yi[: l - 1]), yi[l - 1])
     return np.concatenate([a if averaged[k] else w[k] for k, a in enumerate(avg)])
 
 
@@ -192,6 +194,7 @@ def reward_e2e(x, y, lengths):
 
 # --------------------------------------------------------------------------- policy gradient twins
 
+
 def pg_gradient(theta, d, x, y, lengths, weights, temperature=1.0):
     """sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i), with the features phi built explicitly.
 
@@ -210,7 +213,7 @@ def pg_gradient(theta, d, x, y, lengths, weights, temperature=1.0):
         add(1, np.append(features(xi, prefix[:1]), 1.0), logit(blocks, xi, prefix, "2a"), 1 if n == 1 else -1)
         if n == d:
             for l in range(2, d + 1):
-                add(l, features(xi, prefix[:l - 1]), logit(blocks, xi, prefix, l), prefix[l - 1])
+                add(l, features(xi, prefix[: l - 1]), logit(blocks, xi, prefix, l), prefix[l - 1])
     return np.concatenate(grads)
 
 
@@ -227,7 +230,7 @@ def grpo_advantages(rewards, group_size, eps):
     """(r_i - mean) / (std + eps) group by group, with explicit loops."""
     out = []
     for g in range(0, len(rewards), group_size):
-        group = [float(r) for r in rewards[g:g + group_size]]
+        group = [float(r) for r in rewards[g : g + group_size]]
         mean = sum(group) / len(group)
         std = (sum((r - mean) ** 2 for r in group) / len(group)) ** 0.5
         out += [(r - mean) / (std + eps) for r in group]

@@ -43,8 +43,19 @@ BASELINES = ("mean", "none")
 # Step n of a policy-gradient run draws its prompts from (seed, STREAM_PG_PROMPTS, n)
 # and its responses from (seed, STREAM_PG_SAMPLES, n).
 
-def sample_and_filter(model: LinearAR, n_prompts, *, seed, round_index, reward="cot",
-                      temperature=1.0, chunk=1 << 16, progress=None, concatenate=True):
+
+def sample_and_filter(
+    model: LinearAR,
+    n_prompts,
+    *,
+    seed,
+    round_index,
+    reward="cot",
+    temperature=1.0,
+    chunk=1 << 16,
+    progress=None,
+    concatenate=True,
+):
     """Draw prompts, sample one response each, keep those with reward 1.
 
     Prompts and samples of round ``n`` come from their own streams of ``seed``, so a
@@ -78,8 +89,20 @@ def _concatenate(parts, d):
     return Batch(*(np.concatenate(arrays) for arrays in zip(*parts)))
 
 
-def star_round(model: LinearAR, n_prompts, lambdas, *, seed, round_index, state=None, reward="cot",
-               temperature=1.0, epochs=1, chunk=1 << 16, progress=None):
+def star_round(
+    model: LinearAR,
+    n_prompts,
+    lambdas,
+    *,
+    seed,
+    round_index,
+    state=None,
+    reward="cot",
+    temperature=1.0,
+    epochs=1,
+    chunk=1 << 16,
+    progress=None,
+):
     """One STaR round (Algorithm 1): sample, keep the rewarded pairs, train on them.
 
     With one epoch the kept pairs go to the SGD chunk by chunk as they are drawn,
@@ -111,11 +134,18 @@ def star_round(model: LinearAR, n_prompts, lambdas, *, seed, round_index, state=
         As in :func:`sample_and_filter`.
     """
     if epochs != 1:
-        kept, counts = sample_and_filter(model, n_prompts, seed=seed, round_index=round_index,
-                                         reward=reward, temperature=temperature, chunk=chunk,
-                                         progress=progress, concatenate=False)
-        return train_on_kept(kept, lambdas, state=state, epochs=epochs, seed=seed,
-                             round_index=round_index), counts
+        kept, counts = sample_and_filter(
+            model,
+            n_prompts,
+            seed=seed,
+            round_index=round_index,
+            reward=reward,
+            temperature=temperature,
+            chunk=chunk,
+            progress=progress,
+            concatenate=False,
+        )
+        return train_on_kept(kept, lambdas, state=state, epochs=epochs, seed=seed, round_index=round_index), counts
     if state is None:
         state = Algorithm3(model.d, lambdas)
     else:
@@ -146,8 +176,19 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
     params = model.policy_params()
     for start in range(0, n_prompts, chunk):
         n = min(chunk, n_prompts - start)
-        _rollout(params, model.offsets, key_x, key_y, start, inv_tau, REWARDS[reward],
-                 x[:n], y[:n], lengths[:n], rewarded[:n])
+        _rollout(
+            params,
+            model.offsets,
+            key_x,
+            key_y,
+            start,
+            inv_tau,
+            REWARDS[reward],
+            x[:n],
+            y[:n],
+            lengths[:n],
+            rewarded[:n],
+        )
         kept, kept_long = consume(x[:n], y[:n], lengths[:n], rewarded[:n])
         counts["kept"] += kept
         counts["kept_long"] += kept_long
@@ -169,8 +210,9 @@ def _compact(x, y, lengths, keep):
     """The rows with ``keep`` set, in order, as new arrays (a kernel: numpy's boolean
     indexing of 2-d rows costs more than the rollout that made them)."""
     n_kept = int(np.count_nonzero(keep))
-    out = Batch(np.empty((n_kept, x.shape[1]), np.int8), np.empty((n_kept, x.shape[1]), np.int8),
-                np.empty(n_kept, np.int64))
+    out = Batch(
+        np.empty((n_kept, x.shape[1]), np.int8), np.empty((n_kept, x.shape[1]), np.int8), np.empty(n_kept, np.int64)
+    )
     _compact_rows(x, y, lengths, keep, *out)
     return out
 
@@ -213,6 +255,7 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
 
 
 # --------------------------------------------------------------------------- policy gradient
+
 
 def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
     """``sum_i weights[i] * grad_theta ln pi_tau(y_i | x_i)``, exact, in the theta layout.
@@ -278,7 +321,7 @@ def grpo_advantages(rewards, group_size, eps=1e-6):
         raise ValueError(f"{r.size} rewards do not split into groups of {group_size}")
     groups = r.reshape(-1, group_size)
     centred = groups - groups.mean(axis=1, keepdims=True)
-    std = np.sqrt(np.mean(centred ** 2, axis=1, keepdims=True))
+    std = np.sqrt(np.mean(centred**2, axis=1, keepdims=True))
     return (centred / (std + eps)).ravel()
 
 
@@ -315,8 +358,21 @@ class PolicyGradient:
         GRPO's ``eps`` in the advantage denominator.
     """
 
-    def __init__(self, model: LinearAR, algorithm, *, seed, lr, batch_size, group_size=1,
-                 reward="cot", temperature=1.0, baseline="mean", anchor=0.0, eps=1e-6):
+    def __init__(
+        self,
+        model: LinearAR,
+        algorithm,
+        *,
+        seed,
+        lr,
+        batch_size,
+        group_size=1,
+        reward="cot",
+        temperature=1.0,
+        baseline="mean",
+        anchor=0.0,
+        eps=1e-6,
+    ):
         _validate.check_choice(algorithm, tuple(PG_ALGORITHMS), "algorithm")
         _validate.check_choice(reward, tuple(REWARDS), "reward")
         _validate.check_choice(baseline, tuple(BASELINES), "baseline")
@@ -356,9 +412,20 @@ class PolicyGradient:
         """Prompts, responses and rewards of step ``step_index`` (1-based) under the current model."""
         key_x = np.uint64(stream_key(self.seed, STREAM_PG_PROMPTS, step_index))
         key_y = np.uint64(stream_key(self.seed, STREAM_PG_SAMPLES, step_index))
-        _group_rollout(self.model.policy_params(), self.model.offsets, key_x, key_y, 0, self.group_size,
-                       1.0 / self.temperature, REWARDS[self.reward], self._x, self._y, self._lengths,
-                       self._rewarded)
+        _group_rollout(
+            self.model.policy_params(),
+            self.model.offsets,
+            key_x,
+            key_y,
+            0,
+            self.group_size,
+            1.0 / self.temperature,
+            REWARDS[self.reward],
+            self._x,
+            self._y,
+            self._lengths,
+            self._rewarded,
+        )
         return self._x, self._y, self._lengths, self._rewarded
 
     def step(self):
@@ -381,9 +448,13 @@ class PolicyGradient:
         if self.anchor > 0:
             grad -= self.anchor * (model.theta - self.theta_0)
         model.theta += self.lr * grad
-        counts = {"samples": len(adv), "prompts": self.batch_size, "kept": int(np.count_nonzero(rewarded)),
-                  "kept_long": int(np.count_nonzero(rewarded & (lengths != 1))),
-                  "sampled_long": int(np.count_nonzero(lengths != 1))}
+        counts = {
+            "samples": len(adv),
+            "prompts": self.batch_size,
+            "kept": int(np.count_nonzero(rewarded)),
+            "kept_long": int(np.count_nonzero(rewarded & (lengths != 1))),
+            "sampled_long": int(np.count_nonzero(lengths != 1)),
+        }
         if self.reward == "e2e":
             counts["kept_long_wrong"] = _count_wrong_long(x, y, lengths, rewarded)
         return counts

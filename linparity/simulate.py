@@ -35,11 +35,13 @@ def _base_type(tp):
 
 def parser():
     """The argument parser of ``python -m linparity.simulate``, built from the config dataclass."""
-    p = OneLineParser(prog="python -m linparity.simulate",
-                      description="Pre-train the linear autoregressive parity model with next-token "
-                                  "prediction (Algorithm 3), then post-train it with STaR, REINFORCE or GRPO, "
-                                  "and compare the measured long fraction with Theorem 2's prediction (STaR).",
-                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = OneLineParser(
+        prog="python -m linparity.simulate",
+        description="Pre-train the linear autoregressive parity model with next-token "
+        "prediction (Algorithm 3), then post-train it with STaR, REINFORCE or GRPO, "
+        "and compare the measured long fraction with Theorem 2's prediction (STaR).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     groups = {name: p.add_argument_group(name) for name in GROUPS}
     for f in fields():
         tp = _base_type(f["type"])
@@ -61,21 +63,37 @@ def config_from_args(args):
     return SimulationConfig(**values)
 
 
-CSV_FIELDS = ("stage", "round", "samples", "cumulative_samples", "kept", "kept_long", "p_long",
-              "predicted_p_long", "p_short_correct", "sampling_accuracy", "p_go",
-              "greedy_accuracy", "greedy_length", "mean_length", "seconds", "step")
+CSV_FIELDS = (
+    "stage",
+    "round",
+    "samples",
+    "cumulative_samples",
+    "kept",
+    "kept_long",
+    "p_long",
+    "predicted_p_long",
+    "p_short_correct",
+    "sampling_accuracy",
+    "p_go",
+    "greedy_accuracy",
+    "greedy_length",
+    "mean_length",
+    "seconds",
+    "step",
+)
 
 
 def to_csv_rows(result):
     """One tidy row per stage (pre-training is round 0), the rows of ``--csv``."""
-    pre = dict(result["pretrain"], stage="pretrain", round=0,
-               cumulative_samples=result["pretrain"]["samples"])
+    pre = dict(result["pretrain"], stage="pretrain", round=0, cumulative_samples=result["pretrain"]["samples"])
     return [pre] + [dict(r, stage="rl") for r in result["rl"]]
 
 
 def _table_printer(stream):
-    header = (f"{'stage':<9} {'samples':>10} {'kept long':>10} {'p_long':>8} {'predicted':>9} "
-              f"{'ratio':>6} {'greedy acc':>10} {'greedy len':>10} {'mean len':>8} {'seconds':>7}")
+    header = (
+        f"{'stage':<9} {'samples':>10} {'kept long':>10} {'p_long':>8} {'predicted':>9} "
+        f"{'ratio':>6} {'greedy acc':>10} {'greedy len':>10} {'mean len':>8} {'seconds':>7}"
+    )
     stream.write(header + "\n")
 
     def row(stage, r):
@@ -84,10 +102,13 @@ def _table_printer(stream):
         pred = r["predicted_p_long"]
         ratio = r["p_long"] / pred if pred else float("nan")
         pred = float("nan") if pred is None else pred
-        stream.write(f"{name:<9} {r['samples']:>10,} {kept_long:>10,} {r['p_long']:>8.4f} {pred:>9.4f} "
-                     f"{ratio:>6.2f} {r['greedy_accuracy']:>10.4f} {r['greedy_length']:>10.2f} "
-                     f"{r['mean_length']:>8.2f} {r['seconds']:>7.2f}\n")
+        stream.write(
+            f"{name:<9} {r['samples']:>10,} {kept_long:>10,} {r['p_long']:>8.4f} {pred:>9.4f} "
+            f"{ratio:>6.2f} {r['greedy_accuracy']:>10.4f} {r['greedy_length']:>10.2f} "
+            f"{r['mean_length']:>8.2f} {r['seconds']:>7.2f}\n"
+        )
         stream.flush()
+
     return row
 
 
@@ -116,13 +137,17 @@ def main(argv=None):
         pred = result["predicted"]["rounds_to_greedy"]
         if cfg.rl in PG_ALGORITHMS:
             steps = last["step"] if result["rl"] else 0
-            sys.stdout.write(f"greedy accuracy {last['greedy_accuracy']:.4f}, greedy length "
-                             f"{last['greedy_length']:.2f} after {steps} {cfg.rl} step(s); "
-                             f"wall {result['wall_seconds']:.1f}s\n")
+            sys.stdout.write(
+                f"greedy accuracy {last['greedy_accuracy']:.4f}, greedy length "
+                f"{last['greedy_length']:.2f} after {steps} {cfg.rl} step(s); "
+                f"wall {result['wall_seconds']:.1f}s\n"
+            )
         else:
-            sys.stdout.write(f"greedy accuracy {last['greedy_accuracy']:.4f} after {len(result['rl'])} round(s) "
-                             f"(predicted rounds to greedy success: {pred if pred is None else int(pred)}); "
-                             f"wall {result['wall_seconds']:.1f}s\n")
+            sys.stdout.write(
+                f"greedy accuracy {last['greedy_accuracy']:.4f} after {len(result['rl'])} round(s) "
+                f"(predicted rounds to greedy success: {pred if pred is None else int(pred)}); "
+                f"wall {result['wall_seconds']:.1f}s\n"
+            )
     return 0
 
 

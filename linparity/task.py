@@ -86,8 +86,15 @@ def _buffers(out, n, d):
     if out is None:
         return Batch(np.empty((n, d), np.int8), np.empty((n, d), np.int8), np.empty(n, np.int64))
     x, y, lengths = (a[:n] for a in out)
-    if x.shape != (n, d) or y.shape != (n, d) or lengths.shape != (n,) or x.dtype != np.int8 \
-            or y.dtype != np.int8 or lengths.dtype != np.int64 or not x.flags.c_contiguous:
+    if (
+        x.shape != (n, d)
+        or y.shape != (n, d)
+        or lengths.shape != (n,)
+        or x.dtype != np.int8
+        or y.dtype != np.int8
+        or lengths.dtype != np.int64
+        or not x.flags.c_contiguous
+    ):
         raise ValueError(f"out must hold int8 arrays of at least ({n}, {d}) and int64 lengths")
     return Batch(x, y, lengths)
 

@@ -18,14 +18,18 @@ from linparity.output import check_writable, write_atomic
 def _parse(argv):
     parser = OneLineParser(
         prog="python -m proofs_check",
-        description="Derive and cross-check every claim of linparity's theory (docs/theory.md).")
-    parser.add_argument("--json", metavar="PATH", default=None,
-                        help='write {"claims": [{"id", "statement", "status", "method", '
-                             '"detail"}]} to PATH (atomically)')
-    parser.add_argument("--only", metavar="ID", action="append", default=None,
-                        help="run only this claim id (repeatable)")
-    parser.add_argument("--detail", action="store_true",
-                        help="print each claim's full detail under the table")
+        description="Derive and cross-check every claim of linparity's theory (docs/theory.md).",
+    )
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help='write {"claims": [{"id", "statement", "status", "method", "detail"}]} to PATH (atomically)',
+    )
+    parser.add_argument(
+        "--only", metavar="ID", action="append", default=None, help="run only this claim id (repeatable)"
+    )
+    parser.add_argument("--detail", action="store_true", help="print each claim's full detail under the table")
     parser.add_argument("--quiet", action="store_true", help="print nothing (exit code only)")
     return parser.parse_args(argv)
 
@@ -44,12 +48,15 @@ def _table(results):
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
     from . import CLAIMS, run_all
+
     known = {c.id for c in CLAIMS}
     if args.only:
         unknown = sorted(set(args.only) - known)
         if unknown:
-            print(f"proofs_check: unknown claim id(s) {', '.join(unknown)}; "
-                  f"known: {', '.join(sorted(known))}", file=sys.stderr)
+            print(
+                f"proofs_check: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                file=sys.stderr,
+            )
             return 2
     try:
         check_writable(args.json, "--json")
@@ -63,8 +70,7 @@ def main(argv=None):
         write_atomic(args.json, json.dumps({"claims": results}, indent=2) + "\n")
     if not args.quiet:
         print(_table(results))
-        counts = {s: sum(r["status"] == s for r in results) for s in
-                  ("verified", "discrepancy", "unproved", "crashed")}
+        counts = {s: sum(r["status"] == s for r in results) for s in ("verified", "discrepancy", "unproved", "crashed")}
         print("-" * 100)
         print(", ".join(f"{k}: {v}" for k, v in counts.items()) + f"  ({elapsed:.1f} s)")
         if args.detail:

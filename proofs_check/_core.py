@@ -39,8 +39,7 @@ class Evidence:
         ``linparity.ntp``) supports, with its numbers.
         """
         support = f"simulator_support: {simulator}" if simulator else SIMULATOR_PENDING
-        self.discrepancies.append(
-            f"published: {published} | derived: {derived} | evidence: {evidence} | {support}")
+        self.discrepancies.append(f"published: {published} | derived: {derived} | evidence: {evidence} | {support}")
 
     def status(self):
         if self.failures:
@@ -70,11 +69,13 @@ CLAIMS: list = []
 
 def claim(claim_id, statement, method):
     """Register ``check(ev: Evidence) -> None`` as the check of one THEORY.md claim."""
+
     def register(func):
         if any(c.id == claim_id for c in CLAIMS):
             raise ValueError(f"duplicate claim id {claim_id}")
         CLAIMS.append(Claim(claim_id, statement, method, func))
         return func
+
     return register
 
 
@@ -85,7 +86,11 @@ def run_claim(c):
         c.check(ev)
     except Exception as exc:  # noqa: BLE001 - one broken check must not stop the rest
         tb = traceback.format_exc(limit=3).strip().replace("\n", " / ")
-        return {"id": c.id, "statement": c.statement, "status": "crashed",
-                "method": c.method, "detail": f"check crashed: {exc!r} ({tb})"}
-    return {"id": c.id, "statement": c.statement, "status": ev.status(),
-            "method": c.method, "detail": ev.detail()}
+        return {
+            "id": c.id,
+            "statement": c.statement,
+            "status": "crashed",
+            "method": c.method,
+            "detail": f"check crashed: {exc!r} ({tb})",
+        }
+    return {"id": c.id, "statement": c.statement, "status": ev.status(), "method": c.method, "detail": ev.detail()}

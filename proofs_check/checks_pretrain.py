@@ -50,11 +50,12 @@ def _idx_bias(d):
     return 2 * d + 1
 
 
-@claim("lemma1",
-       "d >= 2: the best position-1 predictor is w_1* = ln((1+p)/(1-p)) e_1, "
-       "so P(y_1 = +1 | x) = (1 + p x_1)/2",
-       "sympy first-order condition of the reduced loss; exact symbolic gradient of the "
-       "full d=3 population loss at w_1*; scipy minimisation of the full loss, d=2,3,4")
+@claim(
+    "lemma1",
+    "d >= 2: the best position-1 predictor is w_1* = ln((1+p)/(1-p)) e_1, so P(y_1 = +1 | x) = (1 + p x_1)/2",
+    "sympy first-order condition of the reduced loss; exact symbolic gradient of the "
+    "full d=3 population loss at w_1*; scipy minimisation of the full loss, d=2,3,4",
+)
 def lemma1(ev):
     p, a = S.p_long, sp.Symbol("a", real=True)
     # y1 x1 = +1 for every long sample and for short samples with chi = x1 (half)
@@ -62,15 +63,21 @@ def lemma1(ev):
     loss = copy * sp.log(1 + sp.exp(-a)) + (1 - copy) * sp.log(1 + sp.exp(a))
     roots = sp.solve(sp.diff(loss, a), a)
     a0 = theory.expressions["lemma1_weight"]
-    ev.require(any(_is_zero(sp.exp(r) - sp.exp(a0)) for r in roots),
-               f"FOC of the reduced loss solves to a = {roots}, i.e. ln((1+p)/(1-p))")
-    ev.require(_is_zero(sp.diff(loss, a, 2) - sig(a) * sig(-a)),
-               "reduced loss has second derivative sigma(a) sigma(-a) > 0 (unique optimum)")
+    ev.require(
+        any(_is_zero(sp.exp(r) - sp.exp(a0)) for r in roots),
+        f"FOC of the reduced loss solves to a = {roots}, i.e. ln((1+p)/(1-p))",
+    )
+    ev.require(
+        _is_zero(sp.diff(loss, a, 2) - sig(a) * sig(-a)),
+        "reduced loss has second derivative sigma(a) sigma(-a) > 0 (unique optimum)",
+    )
     ev.require(_is_zero(sig(a0) - (1 + p) / 2), "sigma(a0) = (1+p)/2, sigma(-a0) = (1-p)/2")
     grad = _symbolic_gradient(symbolic_position_data(3, p, "1"), lambda phi: a0 * phi[0])
-    ev.require(all(g == 0 for g in grad),
-               "d=3: every component of the exact population gradient vanishes at a0 e_1 "
-               "(x_1 is independent of the other bits, of Z and so of y_1 x_1)")
+    ev.require(
+        all(g == 0 for g in grad),
+        "d=3: every component of the exact population gradient vanishes at a0 e_1 "
+        "(x_1 is independent of the other bits, of Z and so of y_1 x_1)",
+    )
     worst = 0.0
     for d in (2, 3, 4):
         for pv in P_GRID:
@@ -78,44 +85,53 @@ def lemma1(ev):
             target = np.zeros(d)
             target[0] = float(theory.lemma1_weight(pv))
             worst = max(worst, float(np.max(np.abs(w - target))))
-    ev.require(worst < 1e-6, f"full-loss minimiser = a0 e_1 for d=2,3,4, p in {P_GRID}: "
-                             f"max |w - w*| = {worst:.1e}")
+    ev.require(worst < 1e-6, f"full-loss minimiser = a0 e_1 for d=2,3,4, p in {P_GRID}: max |w - w*| = {worst:.1e}")
     ev.note("d = 1 is excluded: chi = x_1, y_1 = x_1 always and the weight diverges")
 
 
-@claim("posterior_2a",
-       "d >= 3: at the population optimum P(EOS | y_1 != x_1) = 1 and "
-       "P(EOS | y_1 = x_1) = (1-p)/(1+p), P(go on | y_1 = x_1) = 2p/(1+p)",
-       "Bayes' rule on D(p); exact symbolic gradient of the full d=3 loss for arbitrary "
-       "bias/copy weights (the other 2d coordinates decouple); FOC; scipy on d=2,3")
+@claim(
+    "posterior_2a",
+    "d >= 3: at the population optimum P(EOS | y_1 != x_1) = 1 and "
+    "P(EOS | y_1 = x_1) = (1-p)/(1+p), P(go on | y_1 = x_1) = 2p/(1+p)",
+    "Bayes' rule on D(p); exact symbolic gradient of the full d=3 loss for arbitrary "
+    "bias/copy weights (the other 2d coordinates decouple); FOC; scipy on d=2,3",
+)
 def posterior_2a(ev):
     p = S.p_long
-    short_copy = (1 - p) * sp.Rational(1, 2)     # short and chi = x_1 (prob 1/2, d >= 2)
-    long_copy = p                                # a long demonstration always copies x_1
+    short_copy = (1 - p) * sp.Rational(1, 2)  # short and chi = x_1 (prob 1/2, d >= 2)
+    long_copy = p  # a long demonstration always copies x_1
     post = short_copy / (short_copy + long_copy)
-    ev.require(_is_zero(post - theory.expressions["posterior_eos_after_copy"]),
-               "Bayes: P(short | y1 = x1) = ((1-p)/2) / ((1-p)/2 + p) = (1-p)/(1+p)")
-    ev.require(_is_zero(1 - post - theory.expressions["posterior_go_on_after_copy"]),
-               "P(go on | y1 = x1) = 2p/(1+p); P(long, y1 != x1) = 0 so P(EOS | flip) = 1")
+    ev.require(
+        _is_zero(post - theory.expressions["posterior_eos_after_copy"]),
+        "Bayes: P(short | y1 = x1) = ((1-p)/2) / ((1-p)/2 + p) = (1-p)/(1+p)",
+    )
+    ev.require(
+        _is_zero(1 - post - theory.expressions["posterior_go_on_after_copy"]),
+        "P(go on | y1 = x1) = 2p/(1+p); P(long, y1 != x1) = 0 so P(EOS | flip) = 1",
+    )
     b, a = sp.symbols("b a", real=True)
     for d in (3, 2):
         ic, ib = _idx_copy(d), _idx_bias(d)
-        grad = _symbolic_gradient(symbolic_position_data(d, p, "2a"),
-                                  lambda phi: b * phi[ib] + a * phi[ic])
+        grad = _symbolic_gradient(symbolic_position_data(d, p, "2a"), lambda phi: b * phi[ib] + a * phi[ic])
         others = [g for j, g in enumerate(grad) if j not in (ic, ib)]
         if d == 3:
-            ev.require(all(g == 0 for g in others),
-                       "d=3: for ANY (b, a) the gradient in the other 2d coordinates is 0, "
-                       "so the optimum uses only u = b + a (copy) and v = b - a (flip)")
+            ev.require(
+                all(g == 0 for g in others),
+                "d=3: for ANY (b, a) the gradient in the other 2d coordinates is 0, "
+                "so the optimum uses only u = b + a (copy) and v = b - a (flip)",
+            )
         else:
             nonzero = [j for j, g in enumerate(grad) if j not in (ic, ib) and g != 0]
-            ev.note(f"d=2: gradient coordinates {nonzero} (x_2 = chi x_1) do not vanish: "
-                    "the class sees chi and the reduction fails")
+            ev.note(
+                f"d=2: gradient coordinates {nonzero} (x_2 = chi x_1) do not vanish: "
+                "the class sees chi and the reduction fails"
+            )
     u = sp.Symbol("u", real=True)
     foc = -(1 - p) / 2 * sig(-u) + p * sig(u)
     roots = sp.solve(foc, u)
-    ev.require(any(_is_zero(sig(r) - post) for r in roots),
-               f"FOC of the copy branch gives u = {roots}, sigma(u) = (1-p)/(1+p)")
+    ev.require(
+        any(_is_zero(sig(r) - post) for r in roots), f"FOC of the copy branch gives u = {roots}, sigma(u) = (1-p)/(1+p)"
+    )
     lam, worst_red, worst_post = 1e-4, 0.0, 0.0
     for pv in P_GRID:
         w = minimise(*position_data(3, pv, "2a"), lam)
@@ -124,100 +140,126 @@ def posterior_2a(ev):
         ru, rv = theory.regularised_2a_logits(pv, lam)
         worst_red = max(worst_red, abs(uu - ru), abs(vv - rv), float(np.max(np.abs(rest))))
         worst_post = max(worst_post, abs(_nsig(uu) - (1 - pv) / (1 + pv)))
-    ev.require(worst_red < 1e-7, f"d=3 scipy optimum = reduced (u, v), other weights 0 "
-                                 f"(lambda={lam}): max deviation {worst_red:.1e}")
-    ev.require(worst_post < 1e-3, f"d=3: |sigma(u) - (1-p)/(1+p)| <= {worst_post:.1e} "
-                                  f"at lambda = {lam} (the lambda-bias of prop2)")
+    ev.require(
+        worst_red < 1e-7,
+        f"d=3 scipy optimum = reduced (u, v), other weights 0 (lambda={lam}): max deviation {worst_red:.1e}",
+    )
+    ev.require(
+        worst_post < 1e-3,
+        f"d=3: |sigma(u) - (1-p)/(1+p)| <= {worst_post:.1e} at lambda = {lam} (the lambda-bias of prop2)",
+    )
     w2 = minimise(*position_data(2, 0.25, "2a"), lam)
     # copy branch, x = (1, x2): phi = [1, x2, 1, 1, x2, 1]
     cells = {x2: _nsig(w2 @ np.array([1.0, x2, 1.0, 1.0, x2, 1.0])) for x2 in (1.0, -1.0)}
-    ev.note(f"d=2, p=0.25: P(EOS | y1 = x1, x2 = +1) = {cells[1.0]:.3f} (= 1-p), "
-            f"x2 = -1: {cells[-1.0]:.1e} (= 0), not 0.6 = (1-p)/(1+p): the claim needs d >= 3")
+    ev.note(
+        f"d=2, p=0.25: P(EOS | y1 = x1, x2 = +1) = {cells[1.0]:.3f} (= 1-p), "
+        f"x2 = -1: {cells[-1.0]:.1e} (= 0), not 0.6 = (1-p)/(1+p): the claim needs d >= 3"
+    )
 
 
-@claim("greedy_threshold",
-       "Greedy decoding after pre-training stops after y_1 = x_1 iff p < 1/3 (d >= 3)",
-       "sympy solveset of (1-p)/(1+p) > 2p/(1+p) on (0,1); greedy decoding of the scipy "
-       "population optimum (d=3,4) on both sides of 1/3")
+@claim(
+    "greedy_threshold",
+    "Greedy decoding after pre-training stops after y_1 = x_1 iff p < 1/3 (d >= 3)",
+    "sympy solveset of (1-p)/(1+p) > 2p/(1+p) on (0,1); greedy decoding of the scipy "
+    "population optimum (d=3,4) on both sides of 1/3",
+)
 def greedy_threshold(ev):
     p = S.p_long
     stop = sp.solveset((1 - p) / (1 + p) > 2 * p / (1 + p), p, sp.Interval.open(0, 1))
-    ev.require(stop == sp.Interval.open(0, theory.greedy_threshold),
-               f"solveset gives {stop} = (0, 1/3)")
+    ev.require(stop == sp.Interval.open(0, theory.greedy_threshold), f"solveset gives {stop} = (0, 1/3)")
     ev.require(theory.greedy_threshold == sp.Rational(1, 3), "theory.greedy_threshold == 1/3")
     rows = []
     for d in (3, 4):
         for pv in (0.30, 0.33, 0.337, 0.36):
             got = model_summary(d, fit_model(d, pv, 1e-8))["greedy_accuracy"]
             rows.append((d, pv, got, float(theory.pretrain_greedy_accuracy(pv))))
-    ev.require(all(abs(g - e) < 1e-12 for _, _, g, e in rows),
-               "greedy accuracy of the optimum (d, p, got, predicted): "
-               + ", ".join(f"({d},{pv},{g},{e})" for d, pv, g, e in rows))
+    ev.require(
+        all(abs(g - e) < 1e-12 for _, _, g, e in rows),
+        "greedy accuracy of the optimum (d, p, got, predicted): "
+        + ", ".join(f"({d},{pv},{g},{e})" for d, pv, g, e in rows),
+    )
     g2 = model_summary(2, fit_model(2, 0.1, 1e-8))["greedy_accuracy"]
     ev.note(f"d=2 exception: greedy accuracy at p=0.1 is {g2} (the 2a position sees chi)")
     ev.note("exactly at p = 1/3 the 2a logit is 0 (a tie); theory returns 3/4 (fair coin)")
 
 
-@claim("sampling_after_pretrain",
-       "Calibrated model: pi(correct long) = p, pi(correct short) = (1-p)/2 for every x, "
-       "sampling accuracy (1+p)/2, mean length p d + 1 - p",
-       "symbolic enumeration of the calibrated model's responses for chi = x_1 and "
-       "chi != x_1; exact enumeration of the scipy optimum's responses (d=3,4)")
+@claim(
+    "sampling_after_pretrain",
+    "Calibrated model: pi(correct long) = p, pi(correct short) = (1-p)/2 for every x, "
+    "sampling accuracy (1+p)/2, mean length p d + 1 - p",
+    "symbolic enumeration of the calibrated model's responses for chi = x_1 and "
+    "chi != x_1; exact enumeration of the scipy optimum's responses (d=3,4)",
+)
 def sampling_after_pretrain(ev):
     p, d = S.p_long, S.d
     copy, eos_copy = (1 + p) / 2, (1 - p) / (1 + p)
-    long_mass = copy * (1 - eos_copy)              # chain positions are exact
+    long_mass = copy * (1 - eos_copy)  # chain positions are exact
     per_x = {}
     for case, chi_is_x1 in (("chi=x1", True), ("chi!=x1", False)):
         # short responses: (x1, EOS) w.p. copy*eos_copy, (-x1, EOS) w.p. (1-copy)*1
         short_right = copy * eos_copy if chi_is_x1 else (1 - copy)
         short_wrong = (1 - copy) if chi_is_x1 else copy * eos_copy
-        per_x[case] = (sp.simplify(long_mass), sp.simplify(short_right),
-                       sp.simplify(long_mass + short_right),
-                       sp.simplify(long_mass * d + short_right + short_wrong))
+        per_x[case] = (
+            sp.simplify(long_mass),
+            sp.simplify(short_right),
+            sp.simplify(long_mass + short_right),
+            sp.simplify(long_mass * d + short_right + short_wrong),
+        )
     e = theory.expressions
     for case, (lm, sr, acc, length) in per_x.items():
-        ev.require(_is_zero(lm - e["pretrain_long_fraction"]) and
-                   _is_zero(sr - e["pretrain_short_correct"]) and
-                   _is_zero(acc - e["pretrain_sampling_accuracy"]) and
-                   _is_zero(length - e["pretrain_mean_length"]),
-                   f"{case}: long {lm}, short correct {sr}, accuracy {acc}, length {length}")
+        ev.require(
+            _is_zero(lm - e["pretrain_long_fraction"])
+            and _is_zero(sr - e["pretrain_short_correct"])
+            and _is_zero(acc - e["pretrain_sampling_accuracy"])
+            and _is_zero(length - e["pretrain_mean_length"]),
+            f"{case}: long {lm}, short correct {sr}, accuracy {acc}, length {length}",
+        )
     worst = 0.0
     for dv in (3, 4):
         for pv in (0.1, 0.5, 0.9):
             s = model_summary(dv, fit_model(dv, pv, 1e-9))
-            pred = (theory.pretrain_long_fraction(pv), theory.pretrain_short_correct(pv),
-                    theory.pretrain_sampling_accuracy(pv), theory.pretrain_mean_length(pv, dv))
-            got = (s["long_correct"], s["short_correct"], s["sampling_accuracy"],
-                   s["mean_length"])
+            pred = (
+                theory.pretrain_long_fraction(pv),
+                theory.pretrain_short_correct(pv),
+                theory.pretrain_sampling_accuracy(pv),
+                theory.pretrain_mean_length(pv, dv),
+            )
+            got = (s["long_correct"], s["short_correct"], s["sampling_accuracy"], s["mean_length"])
             worst = max(worst, max(abs(g - q) for g, q in zip(got, pred)))
     ev.require(worst < 1e-4, f"scipy optimum (lambda=1e-9, d=3,4) matches: max error {worst:.1e}")
 
 
-@claim("sgd_bound",
-       "Averaged Pegasos SGD: w.p. >= 1-delta, L(w_bar) <= min L + "
-       "2 rho^2 (1 + ln T)/(delta lambda T)",
-       "symbolic: iterate-norm invariant |w_t| <= rho/lambda, telescoping coefficient, "
-       "sum 1/t <= 1 + ln T, regret G^2(1+ln T)/(2 lambda) with G = 2 rho and Markov; "
-       "numeric: 200 seeded Pegasos runs on the exact d=2 position-1 population")
+@claim(
+    "sgd_bound",
+    "Averaged Pegasos SGD: w.p. >= 1-delta, L(w_bar) <= min L + 2 rho^2 (1 + ln T)/(delta lambda T)",
+    "symbolic: iterate-norm invariant |w_t| <= rho/lambda, telescoping coefficient, "
+    "sum 1/t <= 1 + ln T, regret G^2(1+ln T)/(2 lambda) with G = 2 rho and Markov; "
+    "numeric: 200 seeded Pegasos runs on the exact d=2 position-1 population",
+)
 def sgd_bound(ev):
-    t, lam, rho, T, delta = (sp.Symbol("t", positive=True), S.lambda_, sp.Symbol("rho", positive=True),
-                             S.T, S.delta)
+    t, lam, rho, T, delta = (sp.Symbol("t", positive=True), S.lambda_, sp.Symbol("rho", positive=True), S.T, S.delta)
     eta = 1 / (lam * t)
-    ev.require(_is_zero((1 - 1 / t) * rho / lam + rho / (lam * t) - rho / lam),
-               "w_{t+1} = (1 - 1/t) w_t - g_t/(lambda t), |g_t| <= rho keeps |w_t| <= rho/lambda, "
-               "so |grad| <= rho + lambda rho/lambda = 2 rho")
-    ev.require(_is_zero(1 / (2 * eta) - 1 / (2 * eta.subs(t, t - 1)) - lam / 2),
-               "1/(2 eta_t) - 1/(2 eta_{t-1}) - lambda/2 = 0: distance terms telescope")
+    ev.require(
+        _is_zero((1 - 1 / t) * rho / lam + rho / (lam * t) - rho / lam),
+        "w_{t+1} = (1 - 1/t) w_t - g_t/(lambda t), |g_t| <= rho keeps |w_t| <= rho/lambda, "
+        "so |grad| <= rho + lambda rho/lambda = 2 rho",
+    )
+    ev.require(
+        _is_zero(1 / (2 * eta) - 1 / (2 * eta.subs(t, t - 1)) - lam / 2),
+        "1/(2 eta_t) - 1/(2 eta_{t-1}) - lambda/2 = 0: distance terms telescope",
+    )
     x = sp.Symbol("x", positive=True)
-    ev.require(_is_zero(sp.integrate(1 / x, (x, 1, T)) - sp.log(T)),
-               "1/t <= int_{t-1}^t dx/x, so sum_{t<=T} 1/t <= 1 + ln T")
+    ev.require(
+        _is_zero(sp.integrate(1 / x, (x, 1, T)) - sp.log(T)), "1/t <= int_{t-1}^t dx/x, so sum_{t<=T} 1/t <= 1 + ln T"
+    )
     harmonic_ok = all(float(sp.harmonic(n)) <= 1 + math.log(n) for n in (1, 2, 10, 1000))
     ev.require(harmonic_ok, "harmonic numbers H_T <= 1 + ln T at T = 1, 2, 10, 1000")
     G = 2 * rho
     bound = G**2 * (1 + sp.log(T)) / (2 * lam * delta * T)
-    ev.require(_is_zero(bound - theory.expressions["sgd_excess_loss_bound"].subs(S.rho_sq, rho**2)),
-               "G^2 (1 + ln T)/(2 lambda T) / delta = 2 rho^2 (1 + ln T)/(delta lambda T)")
+    ev.require(
+        _is_zero(bound - theory.expressions["sgd_excess_loss_bound"].subs(S.rho_sq, rho**2)),
+        "G^2 (1 + ln T)/(2 lambda T) / delta = 2 rho^2 (1 + ln T)/(delta lambda T)",
+    )
     # numeric: Pegasos on position 1, exact population loss
     # d=2 keeps rho^2 small so that a non-vacuous regime is reachable in a second
     d, pv, lam_v, T_v, delta_v, seeds = 2, 0.5, 0.05, 50000, 0.5, 200
@@ -235,8 +277,7 @@ def sgd_bound(ev):
     cumulative = np.cumsum(weights)
     for step in range(1, T_v + 1):
         if (step - 1) % 1000 == 0:
-            chunk = np.minimum(np.searchsorted(cumulative, rng.random((1000, seeds))),
-                               len(weights) - 1)
+            chunk = np.minimum(np.searchsorted(cumulative, rng.random((1000, seeds))), len(weights) - 1)
         w_sum += w
         rows = chunk[(step - 1) % 1000]
         phi, y = feats[rows], targets[rows]
@@ -247,14 +288,18 @@ def sgd_bound(ev):
     excess = loss(w_sum / T_v) - loss(w_star[None, :])[0]
     bound_v = float(theory.sgd_excess_loss_bound(T_v, lam_v, delta_v, d))
     initial_gap = float(loss(np.zeros((1, d)))[0] - loss(w_star[None, :])[0])
-    ev.require(bound_v < initial_gap,
-               f"non-vacuous regime: bound {bound_v:.3g} < L(0) - L* = {initial_gap:.3g}")
-    ev.require(max_norm <= math.sqrt(d) / lam_v + 1e-12,
-               f"iterate norm max {max_norm:.3f} <= rho/lambda = {math.sqrt(d) / lam_v:.3f}")
+    ev.require(bound_v < initial_gap, f"non-vacuous regime: bound {bound_v:.3g} < L(0) - L* = {initial_gap:.3g}")
+    ev.require(
+        max_norm <= math.sqrt(d) / lam_v + 1e-12,
+        f"iterate norm max {max_norm:.3f} <= rho/lambda = {math.sqrt(d) / lam_v:.3f}",
+    )
     frac = float(np.mean(excess > bound_v))
-    ev.require(frac <= delta_v, f"{seeds} runs (d={d}, p={pv}, lambda={lam_v}, T={T_v}): "
-                                f"fraction above the bound {frac} <= delta = {delta_v}; "
-                                f"worst excess/bound = {float(excess.max()) / bound_v:.2g}")
+    ev.require(
+        frac <= delta_v,
+        f"{seeds} runs (d={d}, p={pv}, lambda={lam_v}, T={T_v}): "
+        f"fraction above the bound {frac} <= delta = {delta_v}; "
+        f"worst excess/bound = {float(excess.max()) / bound_v:.2g}",
+    )
 
 
 def _reg_bias_position1(pv, lam):
@@ -283,39 +328,46 @@ def _prop1_simulator(ev):
         pub_ok &= bias <= pub
         der_ok &= bias <= der
         rows.append(f"lambda_1={lam_v}: bias {bias:.3f}, published {pub:.3f}, derived {der:.3f}")
-    ev.require(der_ok, "simulator (Algorithm 3, d=3, p=1/2, T=2e5): bias within the derived B_1 "
-                       "at every lambda_1: " + "; ".join(rows))
+    ev.require(
+        der_ok,
+        "simulator (Algorithm 3, d=3, p=1/2, T=2e5): bias within the derived B_1 at every lambda_1: " + "; ".join(rows),
+    )
     verdict = "derived" if der_ok and not pub_ok else ("both" if der_ok else "neither")
     return f"{verdict} (Algorithm 3, d=3, p=1/2, T=2e5, seed 11: " + "; ".join(rows) + ")"
 
 
-@claim("prop1",
-       "Proposition 1: |<w_bar_1 - w_1*, x>| <= (2d/lambda_1) sqrt((1+ln T_1)/(delta T_1)) + B_1, "
-       "published B_1 = 4 ln((1+p)/(1-p)) / ((1-p^2) lambda_1)",
-       "SGD bound + lambda-strong convexity (sympy); implicit-function expansion of the "
-       "regularised optimum in lambda and a mean-value bound; scipy optimum on a (p, lambda) "
-       "grid; a deterministic T_1 = 1 counterexample")
+@claim(
+    "prop1",
+    "Proposition 1: |<w_bar_1 - w_1*, x>| <= (2d/lambda_1) sqrt((1+ln T_1)/(delta T_1)) + B_1, "
+    "published B_1 = 4 ln((1+p)/(1-p)) / ((1-p^2) lambda_1)",
+    "SGD bound + lambda-strong convexity (sympy); implicit-function expansion of the "
+    "regularised optimum in lambda and a mean-value bound; scipy optimum on a (p, lambda) "
+    "grid; a deterministic T_1 = 1 counterexample",
+)
 def prop1(ev):
     p, lam, T, delta, d = S.p_long, S.lambda_, S.T, S.delta, S.d
     rho_sq = d
     excess = theory.expressions["sgd_excess_loss_bound"].subs(S.rho_sq, rho_sq)
-    logit_est = sp.sqrt(rho_sq) * sp.sqrt(2 * excess / lam)      # |<dw, x>| <= rho |dw|
-    ev.require(_is_zero(logit_est - 2 * d / lam * sp.sqrt((1 + sp.log(T)) / (delta * T))),
-               "(lambda/2)|w_bar - w_lam|^2 <= excess gives rho sqrt(2 excess/lambda) = "
-               "(2d/lambda) sqrt((1+ln T)/(delta T)): first term confirmed; x 1/4 for probabilities")
+    logit_est = sp.sqrt(rho_sq) * sp.sqrt(2 * excess / lam)  # |<dw, x>| <= rho |dw|
+    ev.require(
+        _is_zero(logit_est - 2 * d / lam * sp.sqrt((1 + sp.log(T)) / (delta * T))),
+        "(lambda/2)|w_bar - w_lam|^2 <= excess gives rho sqrt(2 excess/lambda) = "
+        "(2d/lambda) sqrt((1+ln T)/(delta T)): first term confirmed; x 1/4 for probabilities",
+    )
     a = sp.Symbol("a", real=True)
-    h = (1 - p) / 2 * sig(a) - (1 + p) / 2 * sig(-a)   # FOC: h(a) + lambda a = 0
+    h = (1 - p) / 2 * sig(a) - (1 + p) / 2 * sig(-a)  # FOC: h(a) + lambda a = 0
     a0 = theory.expressions["lemma1_weight"]
     slope = sp.simplify((sp.diff(h, a) - sig(a) * sig(-a)))
     ev.require(slope == 0, "h'(a) = sigma(a) sigma(-a), maximal at 0 and decreasing in |a|")
     h_prime_a0 = sp.simplify(sig(a0) * sig(-a0))
     ev.require(_is_zero(h_prime_a0 - (1 - p**2) / 4), "h'(a0) = (1-p^2)/4")
-    da_dlam = sp.simplify(-a0 / h_prime_a0)            # implicit function theorem at lambda=0
+    da_dlam = sp.simplify(-a0 / h_prime_a0)  # implicit function theorem at lambda=0
     derived = 4 * lam * a0 / (1 - p**2)
-    ev.require(_is_zero(-da_dlam * lam - derived),
-               f"a_lambda = a0 - lambda * {sp.simplify(-da_dlam)} + O(lambda^2)")
-    ev.note("mean value theorem: a_lambda lies in [0, a0] where h' >= h'(a0), so "
-            "|a_lambda - a0| = lambda a_lambda / h'(xi) <= 4 lambda a0/(1-p^2) (rigorous)")
+    ev.require(_is_zero(-da_dlam * lam - derived), f"a_lambda = a0 - lambda * {sp.simplify(-da_dlam)} + O(lambda^2)")
+    ev.note(
+        "mean value theorem: a_lambda lies in [0, a0] where h' >= h'(a0), so "
+        "|a_lambda - a0| = lambda a_lambda / h'(xi) <= 4 lambda a0/(1-p^2) (rigorous)"
+    )
     published = 4 * a0 / ((1 - p**2) * lam)
     ratio = sp.simplify(published / derived)
     ev.require(ratio == 1 / lam**2, f"published / derived = {ratio}: they agree only at lambda = 1")
@@ -331,66 +383,87 @@ def prop1(ev):
                 violations.append(f"(p={pv}, lambda={lam_v}: bias {bias:.3f} > published {pub:.3f})")
             if lam_v == 1e-3:
                 rows.append(f"p={pv}: bias/derived = {bias / der:.4f}")
-    ev.require(worst_ratio <= 1.0 + 1e-9, f"scipy (d=3): |a_lambda - a0| <= derived B_1 on the "
-                                          f"whole grid (max ratio {worst_ratio:.4f}); first order "
-                                          f"tight at lambda=1e-3: {', '.join(rows)}")
+    ev.require(
+        worst_ratio <= 1.0 + 1e-9,
+        f"scipy (d=3): |a_lambda - a0| <= derived B_1 on the "
+        f"whole grid (max ratio {worst_ratio:.4f}); first order "
+        f"tight at lambda=1e-3: {', '.join(rows)}",
+    )
     # T_1 = 1: w_bar is the first iterate y_1 x/(2 lambda): deterministic, any sample
     dv, pv, lam_v, delta_v = 3, 0.5, 100.0, 0.5
     a0v = float(theory.lemma1_weight(pv))
     error_lb = a0v - dv / (2 * lam_v)
     pub_rhs = float(theory.prop1_bound(1, lam_v, delta_v, dv, pv, form="published", scale="logit"))
     der_rhs = float(theory.prop1_bound(1, lam_v, delta_v, dv, pv, form="derived", scale="logit"))
-    ev.require(error_lb > pub_rhs and error_lb <= der_rhs,
-               f"counterexample d=3, p=1/2, lambda_1=100, T_1=1, delta=1/2: "
-               f"sup_x |<w_bar - w*, x>| >= a0 - d/(2 lambda) = {error_lb:.3f} with probability 1, "
-               f"published RHS {pub_rhs:.3f} (violated), derived RHS {der_rhs:.1f} (holds)")
-    ev.differs("B_1 = 4 ln((1+p)/(1-p)) / ((1-p^2) lambda_1)",
-               "B_1 = 4 lambda_1 ln((1+p)/(1-p)) / (1-p^2) on logits (lambda_1 ln(..)/(1-p^2) "
-               "on probabilities); rigorous and first-order tight",
-               "published is false for large lambda_1 (" + "; ".join(violations[:3]) +
-               ") and vacuous as lambda_1 -> 0, so it cannot yield Theorem 1; the derived term "
-               "gives the trade-off lambda_1 ~ epsilon (1-p^2)/a0",
-               simulator=_prop1_simulator(ev))
+    ev.require(
+        error_lb > pub_rhs and error_lb <= der_rhs,
+        f"counterexample d=3, p=1/2, lambda_1=100, T_1=1, delta=1/2: "
+        f"sup_x |<w_bar - w*, x>| >= a0 - d/(2 lambda) = {error_lb:.3f} with probability 1, "
+        f"published RHS {pub_rhs:.3f} (violated), derived RHS {der_rhs:.1f} (holds)",
+    )
+    ev.differs(
+        "B_1 = 4 ln((1+p)/(1-p)) / ((1-p^2) lambda_1)",
+        "B_1 = 4 lambda_1 ln((1+p)/(1-p)) / (1-p^2) on logits (lambda_1 ln(..)/(1-p^2) "
+        "on probabilities); rigorous and first-order tight",
+        "published is false for large lambda_1 ("
+        + "; ".join(violations[:3])
+        + ") and vacuous as lambda_1 -> 0, so it cannot yield Theorem 1; the derived term "
+        "gives the trade-off lambda_1 ~ epsilon (1-p^2)/a0",
+        simulator=_prop1_simulator(ev),
+    )
 
 
-@claim("prop2",
-       "Proposition 2 (position 2a): (2(d+1)/lambda) sqrt((1+ln T)/(delta T)) plus "
-       "sqrt(lambda/(1-p)) after y_1 != x_1 and lambda(1+p)|ln(2p/(1-p))|/(8p(1-p)) after y_1 = x_1",
-       "strong convexity with rho^2 = 2d+2; the penalty (lambda/4)(u^2+v^2) decouples the "
-       "branches; expansion in lambda + mean-value bound (copy); sigma(-v) = lambda v/(1-p) "
-       "(flip); scipy optimum of the full d=3 loss on a (p, lambda) grid")
+@claim(
+    "prop2",
+    "Proposition 2 (position 2a): (2(d+1)/lambda) sqrt((1+ln T)/(delta T)) plus "
+    "sqrt(lambda/(1-p)) after y_1 != x_1 and lambda(1+p)|ln(2p/(1-p))|/(8p(1-p)) after y_1 = x_1",
+    "strong convexity with rho^2 = 2d+2; the penalty (lambda/4)(u^2+v^2) decouples the "
+    "branches; expansion in lambda + mean-value bound (copy); sigma(-v) = lambda v/(1-p) "
+    "(flip); scipy optimum of the full d=3 loss on a (p, lambda) grid",
+)
 def prop2(ev):
     p, lam, T, delta, d = S.p_long, S.lambda_, S.T, S.delta, S.d
     rho_sq = 2 * d + 2
     excess = theory.expressions["sgd_excess_loss_bound"].subs(S.rho_sq, rho_sq)
     prob_est = sp.sqrt(rho_sq) * sp.sqrt(2 * excess / lam) / 4
     est_unit = sp.sqrt((1 + sp.log(T)) / (delta * T)) / lam
-    ev.require(_is_zero(prob_est - (d + 1) * est_unit),
-               "probability estimation term derived = ((d+1)/lambda) sqrt(...); the published "
-               "2(d+1)/lambda is valid but 2x loose (a logit version would need 4(d+1)/lambda)")
+    ev.require(
+        _is_zero(prob_est - (d + 1) * est_unit),
+        "probability estimation term derived = ((d+1)/lambda) sqrt(...); the published "
+        "2(d+1)/lambda is valid but 2x loose (a logit version would need 4(d+1)/lambda)",
+    )
     aa, bb = sp.symbols("a b", real=True)
-    ev.require(_is_zero(lam / 2 * (aa**2 + bb**2) - lam / 4 * ((bb + aa)**2 + (bb - aa)**2)),
-               "(lambda/2)(a^2 + b^2) = (lambda/4)(u^2 + v^2): the branches decouple")
+    ev.require(
+        _is_zero(lam / 2 * (aa**2 + bb**2) - lam / 4 * ((bb + aa) ** 2 + (bb - aa) ** 2)),
+        "(lambda/2)(a^2 + b^2) = (lambda/4)(u^2 + v^2): the branches decouple",
+    )
     u = sp.Symbol("u", real=True)
-    g = -(1 - p) / 2 * sig(-u) + p * sig(u)           # copy branch FOC: g(u) + lambda u/2 = 0
+    g = -(1 - p) / 2 * sig(-u) + p * sig(u)  # copy branch FOC: g(u) + lambda u/2 = 0
     u0 = theory.expressions["logit_2a_after_copy"]
     g_prime_u0 = sp.simplify(sp.diff(g, u).subs(u, u0))
     ev.require(_is_zero(g_prime_u0 - p * (1 - p) / (1 + p)), "g'(u0) = p(1-p)/(1+p)")
     logit_shift = lam / 2 * sp.Abs(u0) / g_prime_u0
-    ev.require(sp.expand_log(sp.log(2 * p / (1 - p)) + u0, force=True) == 0,
-               "ln(2p/(1-p)) = -u0, so |ln(2p/(1-p))| = |u0|")
+    ev.require(
+        sp.expand_log(sp.log(2 * p / (1 - p)) + u0, force=True) == 0, "ln(2p/(1-p)) = -u0, so |ln(2p/(1-p))| = |u0|"
+    )
     published_copy = lam * (1 + p) * sp.Abs(u0) / (8 * p * (1 - p))
-    ev.require(_is_zero(sp.simplify(logit_shift / 4 - published_copy)),
-               "mean value bound |u - u0| <= (lambda/2)|u0|/g'(u0) (g' is smallest at u0 on "
-               "[0, u0]); times 1/4 (sigma Lipschitz) it is exactly the published copy term")
+    ev.require(
+        _is_zero(sp.simplify(logit_shift / 4 - published_copy)),
+        "mean value bound |u - u0| <= (lambda/2)|u0|/g'(u0) (g' is smallest at u0 on "
+        "[0, u0]); times 1/4 (sigma Lipschitz) it is exactly the published copy term",
+    )
     first_order_prob = sp.simplify(sp.diff(sig(u), u).subs(u, u0) * logit_shift)
-    ev.note(f"first-order probability shift is {first_order_prob} (ratio to published "
-            "(1+p)^2/(8p(1-p)) >= 1, equality at p = 1/3)")
-    qmax = -minimize_scalar(lambda q: -q * math.log((1 - q) / q), bounds=(1e-9, 0.5),
-                            method="bounded").fun
-    ev.require(qmax < 1, f"flip: q = sigma(-v) = lambda' v, lambda' = lambda/(1-p), so "
-                         f"q^2 = lambda' q ln((1-q)/q) <= {qmax:.4f} lambda' < lambda': "
-                         "q <= sqrt(lambda/(1-p)) (published flip term confirmed)")
+    ev.note(
+        f"first-order probability shift is {first_order_prob} (ratio to published "
+        "(1+p)^2/(8p(1-p)) >= 1, equality at p = 1/3)"
+    )
+    qmax = -minimize_scalar(lambda q: -q * math.log((1 - q) / q), bounds=(1e-9, 0.5), method="bounded").fun
+    ev.require(
+        qmax < 1,
+        f"flip: q = sigma(-v) = lambda' v, lambda' = lambda/(1-p), so "
+        f"q^2 = lambda' q ln((1-q)/q) <= {qmax:.4f} lambda' < lambda': "
+        "q <= sqrt(lambda/(1-p)) (published flip term confirmed)",
+    )
     worst_copy = worst_flip = 0.0
     for pv in (0.05, 0.2, 0.5, 0.8):
         for lam_v in (1e-4, 1e-2, 0.3):
@@ -401,32 +474,41 @@ def prop2(ev):
             copy_bound = lam_v * (1 + pv) * abs(math.log(2 * pv / (1 - pv))) / (8 * pv * (1 - pv))
             worst_copy = max(worst_copy, copy_err / copy_bound)
             worst_flip = max(worst_flip, flip_err / math.sqrt(lam_v / (1 - pv)))
-    ev.require(worst_copy <= 1 and worst_flip <= 1,
-               f"scipy d=3 optimum: max(actual/term) copy {worst_copy:.3f}, flip {worst_flip:.3f}")
+    ev.require(
+        worst_copy <= 1 and worst_flip <= 1,
+        f"scipy d=3 optimum: max(actual/term) copy {worst_copy:.3f}, flip {worst_flip:.3f}",
+    )
 
 
-@claim("prop3",
-       "Proposition 3: P(wrong token at chain position l) <= ((2d+l-1)/(2 lambda_l)) "
-       "sqrt((1+ln T_l)/(delta T_l)) + sqrt(lambda_l)",
-       "strong convexity with rho^2 = 2d+l-1; regularised optimum sigma(-a) = lambda a, "
-       "q ~ lambda ln(1/lambda) (sympy limit) and q <= 0.53 sqrt(lambda); scipy on d=3,4")
+@claim(
+    "prop3",
+    "Proposition 3: P(wrong token at chain position l) <= ((2d+l-1)/(2 lambda_l)) "
+    "sqrt((1+ln T_l)/(delta T_l)) + sqrt(lambda_l)",
+    "strong convexity with rho^2 = 2d+l-1; regularised optimum sigma(-a) = lambda a, "
+    "q ~ lambda ln(1/lambda) (sympy limit) and q <= 0.53 sqrt(lambda); scipy on d=3,4",
+)
 def prop3(ev):
     lam, T, delta, d, l = S.lambda_, S.T, S.delta, S.d, S.l
     rho_sq = S.rho_sq  # = 2d + l - 1 > 0, substituted after simplification
     excess = theory.expressions["sgd_excess_loss_bound"]
     prob_est = sp.simplify(sp.sqrt(rho_sq) * sp.sqrt(2 * excess / lam) / 4)
-    ev.require(_is_zero(prob_est.subs(rho_sq, 2 * d + l - 1) - (2 * d + l - 1) / (2 * lam) *
-                        sp.sqrt((1 + sp.log(T)) / (delta * T))),
-               "estimation term rho^2/(2 lambda) sqrt(...) with rho^2 = 2d+l-1 confirmed exactly")
+    ev.require(
+        _is_zero(
+            prob_est.subs(rho_sq, 2 * d + l - 1) - (2 * d + l - 1) / (2 * lam) * sp.sqrt((1 + sp.log(T)) / (delta * T))
+        ),
+        "estimation term rho^2/(2 lambda) sqrt(...) with rho^2 = 2d+l-1 confirmed exactly",
+    )
     q = sp.Symbol("q", positive=True)
-    lam_of_q = q / sp.log((1 - q) / q)                  # from q = sigma(-a), q = lambda a
+    lam_of_q = q / sp.log((1 - q) / q)  # from q = sigma(-a), q = lambda a
     asym = sp.limit(q / (lam_of_q * sp.log(1 / lam_of_q)), q, 0, "+")
     ev.require(asym == 1, "q / (lambda ln(1/lambda)) -> 1 as lambda -> 0 (sympy limit)")
-    qmax = -minimize_scalar(lambda x: -x * math.log((1 - x) / x), bounds=(1e-9, 0.5),
-                            method="bounded").fun
-    ev.require(qmax < 1, f"q^2 = lambda q ln((1-q)/q) <= {qmax:.4f} lambda, so q <= "
-                         f"{math.sqrt(qmax):.3f} sqrt(lambda): the sqrt(lambda) term is valid "
-                         "(loose: the bias is lambda ln(1/lambda)(1+o(1)))")
+    qmax = -minimize_scalar(lambda x: -x * math.log((1 - x) / x), bounds=(1e-9, 0.5), method="bounded").fun
+    ev.require(
+        qmax < 1,
+        f"q^2 = lambda q ln((1-q)/q) <= {qmax:.4f} lambda, so q <= "
+        f"{math.sqrt(qmax):.3f} sqrt(lambda): the sqrt(lambda) term is valid "
+        "(loose: the bias is lambda ln(1/lambda)(1+o(1)))",
+    )
     worst_red = worst_ratio = 0.0
     for d_v in (3, 4):
         for l_v in range(2, d_v + 1):
@@ -436,26 +518,31 @@ def prop3(ev):
                 wrong = float(np.mean(_nsig(-targets * (feats @ w))))
                 worst_red = max(worst_red, abs(wrong - float(theory.regularised_wrong_probability(lam_v))))
                 worst_ratio = max(worst_ratio, wrong / math.sqrt(lam_v))
-    ev.require(worst_red < 1e-8, f"scipy full optimum = reduced scalar problem "
-                                 f"(max |diff| {worst_red:.1e}, d=3,4, all l)")
+    ev.require(
+        worst_red < 1e-8, f"scipy full optimum = reduced scalar problem (max |diff| {worst_red:.1e}, d=3,4, all l)"
+    )
     ev.require(worst_ratio <= 1, f"wrong-token probability / sqrt(lambda) <= {worst_ratio:.3f}")
 
 
-@claim("theorem1",
-       "Theorem 1: after Algorithm 3, pi(long) = p +- eps, pi(short) = (1-p)/2 +- eps, greedy "
-       "-> (x_1, EOS) if p < 1/3 and the full chain if p > 1/3; published range p in (0, 3/4)",
-       "product of calibrated token probabilities (sympy), error adds over positions, "
-       "lambda/T from the derived propositions on (0,1); scipy optimum for p up to 0.95; "
-       "growth of T as p -> 1")
+@claim(
+    "theorem1",
+    "Theorem 1: after Algorithm 3, pi(long) = p +- eps, pi(short) = (1-p)/2 +- eps, greedy "
+    "-> (x_1, EOS) if p < 1/3 and the full chain if p > 1/3; published range p in (0, 3/4)",
+    "product of calibrated token probabilities (sympy), error adds over positions, "
+    "lambda/T from the derived propositions on (0,1); scipy optimum for p up to 0.95; "
+    "growth of T as p -> 1",
+)
 def theorem1(ev):
     p = S.p_long
     e = theory.expressions
     long_prob = e["position1_copy_probability"] * e["posterior_go_on_after_copy"]
     ev.require(_is_zero(long_prob - p), "pi(long) = (1+p)/2 * 2p/(1+p) * 1 = p")
     a1, a2, b1, b2 = sp.symbols("a1 a2 b1 b2")
-    ev.require(sp.expand(a1 * a2 - b1 * b2 - (a1 * (a2 - b2) + b2 * (a1 - b1))) == 0,
-               "a1 a2 - b1 b2 = a1(a2-b2) + b2(a1-b1): with factors in [0,1] sequence errors "
-               "add, so eps/3 (pos 1) + eps/3 (2a) + (d-1) eps/(3(d-1)) (chain) <= eps")
+    ev.require(
+        sp.expand(a1 * a2 - b1 * b2 - (a1 * (a2 - b2) + b2 * (a1 - b1))) == 0,
+        "a1 a2 - b1 b2 = a1(a2-b2) + b2(a1-b1): with factors in [0,1] sequence errors "
+        "add, so eps/3 (pos 1) + eps/3 (2a) + (d-1) eps/(3(d-1)) (chain) <= eps",
+    )
     margin = sp.simplify(sp.Abs(e["posterior_go_on_after_copy"] - sp.Rational(1, 2)))
     ev.note(f"greedy at 2a needs eps_2a < |2p/(1+p) - 1/2| = {margin} (|3p-1|/(2(1+p)))")
     # range: every lambda of the derived propositions is positive and finite on (0, 1)
@@ -463,28 +550,42 @@ def theorem1(ev):
     lam1 = eps * (1 - p**2) / (2 * e["lemma1_weight"])
     lam_flip = (1 - p) * eps**2 / 4
     for name, expr in (("lambda_1", lam1), ("lambda_2a(flip)", lam_flip)):
-        ev.require(sp.limit(expr, p, sp.Rational(3, 4)) == expr.subs(p, sp.Rational(3, 4)) and
-                   expr.subs(p, sp.Rational(3, 4)).is_positive,
-                   f"{name} = {expr} is continuous and positive through p = 3/4")
+        ev.require(
+            sp.limit(expr, p, sp.Rational(3, 4)) == expr.subs(p, sp.Rational(3, 4))
+            and expr.subs(p, sp.Rational(3, 4)).is_positive,
+            f"{name} = {expr} is continuous and positive through p = 3/4",
+        )
     samples = [theory.ntp_samples(4, pv, 0.1, 0.1) for pv in (0.5, 0.75, 0.9, 0.99)]
-    ev.require(all(np.isfinite(samples)),
-               "ntp_samples(d=4, eps=0.1, delta=0.1) finite at p = 0.5, 0.75, 0.9, 0.99: "
-               + ", ".join(f"{s:.2e}" for s in samples))
+    ev.require(
+        all(np.isfinite(samples)),
+        "ntp_samples(d=4, eps=0.1, delta=0.1) finite at p = 0.5, 0.75, 0.9, 0.99: "
+        + ", ".join(f"{s:.2e}" for s in samples),
+    )
     one_minus = (1e-5, 1e-7)
     t2 = [theory.solve_prop2(4, 1 - x, 0.1, 0.1)[1] for x in one_minus]
     slope = math.log(t2[1] / t2[0]) / math.log(one_minus[0] / one_minus[1])
-    ev.require(1.9 < slope < 2.3, f"as p -> 1, T_2a grows like (1-p)^-{slope:.2f} "
-                                  "(lambda_2a ~ (1-p) eps^2/4): polynomial in 1/(1-p)")
+    ev.require(
+        1.9 < slope < 2.3,
+        f"as p -> 1, T_2a grows like (1-p)^-{slope:.2f} (lambda_2a ~ (1-p) eps^2/4): polynomial in 1/(1-p)",
+    )
     rows = []
     for pv in (0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95):
         s = model_summary(3, fit_model(3, pv, 1e-9))
-        rows.append((pv, s["long_correct"] - pv, s["short_correct"] - (1 - pv) / 2,
-                     s["greedy_accuracy"], s["greedy_length"]))
-    ok = all(abs(dl) < 1e-4 and abs(ds) < 1e-4 and
-             (g, gl) == ((0.5, 1.0) if pv < 1 / 3 else (1.0, 3.0)) for pv, dl, ds, g, gl in rows)
-    ev.require(ok, "scipy optimum d=3 (p, long err, short err, greedy acc, greedy len): "
-               + ", ".join(f"({pv}, {dl:.0e}, {ds:.0e}, {g}, {gl})" for pv, dl, ds, g, gl in rows))
-    ev.note("RANGE SETTLED: the derivation holds for every p in (0, 1); nothing changes at "
-            "p = 3/4. The constants grow like 1/(1-p) (T like (1-p)^-2), so (0, 3/4) is a "
-            "sufficient choice keeping 1/(1-p) <= 4 inside 'polynomial in d, 1/eps, 1/delta', "
-            "not a real restriction. Needs d >= 3 (at d = 2 the class sees chi at 2a).")
+        rows.append(
+            (pv, s["long_correct"] - pv, s["short_correct"] - (1 - pv) / 2, s["greedy_accuracy"], s["greedy_length"])
+        )
+    ok = all(
+        abs(dl) < 1e-4 and abs(ds) < 1e-4 and (g, gl) == ((0.5, 1.0) if pv < 1 / 3 else (1.0, 3.0))
+        for pv, dl, ds, g, gl in rows
+    )
+    ev.require(
+        ok,
+        "scipy optimum d=3 (p, long err, short err, greedy acc, greedy len): "
+        + ", ".join(f"({pv}, {dl:.0e}, {ds:.0e}, {g}, {gl})" for pv, dl, ds, g, gl in rows),
+    )
+    ev.note(
+        "RANGE SETTLED: the derivation holds for every p in (0, 1); nothing changes at "
+        "p = 3/4. The constants grow like 1/(1-p) (T like (1-p)^-2), so (0, 3/4) is a "
+        "sufficient choice keeping 1/(1-p) <= 4 inside 'polynomial in d, 1/eps, 1/delta', "
+        "not a real restriction. Needs d >= 3 (at d = 2 the class sees chi at 2a)."
+    )

@@ -23,28 +23,34 @@ def _iterate(p, n):
     return p
 
 
-@claim("star_recursion",
-       "Under a calibrated model the kept samples of a STaR round are distributed as "
-       "D(2p/(1+p)), so p_{n+1} = 2 p_n/(1+p_n)",
-       "symbolic distribution of kept samples (r_cot and r_e2e) for chi = x_1 and chi != x_1; "
-       "exact enumeration of the kept set of the scipy population optimum (d=3)")
+@claim(
+    "star_recursion",
+    "Under a calibrated model the kept samples of a STaR round are distributed as "
+    "D(2p/(1+p)), so p_{n+1} = 2 p_n/(1+p_n)",
+    "symbolic distribution of kept samples (r_cot and r_e2e) for chi = x_1 and chi != x_1; "
+    "exact enumeration of the kept set of the scipy population optimum (d=3)",
+)
 def star_recursion(ev):
     p = S.p_long
     e = theory.expressions
     copy, eos_copy = e["position1_copy_probability"], e["posterior_eos_after_copy"]
-    long_kept = sp.simplify(copy * (1 - eos_copy))     # the chain is exact: reward 1
+    long_kept = sp.simplify(copy * (1 - eos_copy))  # the chain is exact: reward 1
     kept = {}
     for case, chi_is_x1 in (("chi=x1", True), ("chi!=x1", False)):
-        short_right = copy * eos_copy if chi_is_x1 else 1 - copy   # (chi, EOS)
+        short_right = copy * eos_copy if chi_is_x1 else 1 - copy  # (chi, EOS)
         kept[case] = sp.simplify(long_kept + short_right)
-    ev.require(_zero(kept["chi=x1"] - kept["chi!=x1"]) and _zero(kept["chi=x1"] - (1 + p) / 2),
-               f"kept mass per prompt = {kept['chi=x1']} for every x: kept prompts stay uniform")
+    ev.require(
+        _zero(kept["chi=x1"] - kept["chi!=x1"]) and _zero(kept["chi=x1"] - (1 + p) / 2),
+        f"kept mass per prompt = {kept['chi=x1']} for every x: kept prompts stay uniform",
+    )
     frac = sp.simplify(long_kept / kept["chi=x1"])
     ev.require(_zero(frac - e["star_recursion"]), f"long fraction among kept = {frac}")
-    ev.note("kept short samples are exactly (chi(x), EOS) and kept long ones the exact chain, "
-            "so the kept data is D(2p/(1+p)); with r_e2e the same set is kept because the "
-            "calibrated model never emits a wrong chain (it would keep wrong chains ending on "
-            "chi otherwise, e.g. at high temperature)")
+    ev.note(
+        "kept short samples are exactly (chi(x), EOS) and kept long ones the exact chain, "
+        "so the kept data is D(2p/(1+p)); with r_e2e the same set is kept because the "
+        "calibrated model never emits a wrong chain (it would keep wrong chains ending on "
+        "chi otherwise, e.g. at high temperature)"
+    )
     worst = 0.0
     for pv in (0.05, 0.25, 0.6):
         model, d = fit_model(3, pv, 1e-9), 3
@@ -62,10 +68,12 @@ def star_recursion(ev):
             per_x.append(k)
             long_mass += lm
             kept_mass += k
-        worst = max(worst, abs(long_mass / kept_mass - 2 * pv / (1 + pv)),
-                    float(np.ptp(per_x)))
-    ev.require(worst < 1e-6, f"d=3 optimum (lambda=1e-9): kept long fraction = 2p/(1+p) and "
-                             f"kept mass equal across prompts, max error {worst:.1e}")
+        worst = max(worst, abs(long_mass / kept_mass - 2 * pv / (1 + pv)), float(np.ptp(per_x)))
+    ev.require(
+        worst < 1e-6,
+        f"d=3 optimum (lambda=1e-9): kept long fraction = 2p/(1+p) and "
+        f"kept mass equal across prompts, max error {worst:.1e}",
+    )
 
 
 def _zero(expr):
@@ -81,16 +89,17 @@ def _linear_threshold(lhs, var):
     return sp.simplify(a), sp.simplify(-b / a)
 
 
-@claim("star_closed_form",
-       "p_n = 2^n p / (2^n p + 1 - p): the odds p_n/(1-p_n) double every round",
-       "substitution of the closed form into the recursion and the initial condition; "
-       "rsolve on the odds as a cross-check; exact rational iteration on a grid")
+@claim(
+    "star_closed_form",
+    "p_n = 2^n p / (2^n p + 1 - p): the odds p_n/(1-p_n) double every round",
+    "substitution of the closed form into the recursion and the initial condition; "
+    "rsolve on the odds as a cross-check; exact rational iteration on a grid",
+)
 def star_closed_form(ev):
     p, n = S.p_long, S.n
     closed = theory.expressions["star_closed_form"]
     f = theory.expressions["star_recursion"]
-    ev.require(_zero(f.subs(p, closed) - closed.subs(n, n + 1)),
-               "f(p_n) - p_{n+1} simplifies to 0")
+    ev.require(_zero(f.subs(p, closed) - closed.subs(n, n + 1)), "f(p_n) - p_{n+1} simplifies to 0")
     ev.require(_zero(closed.subs(n, 0) - p), "p_0 = p")
     odds = closed / (1 - closed)
     ev.require(_zero(odds.subs(n, n + 1) / odds - 2), "odds_{n+1} / odds_n = 2")
@@ -105,28 +114,37 @@ def star_closed_form(ev):
     ev.require(worst < 1e-13, f"theory.star_long_fraction vs exact iteration: max rel err {worst:.1e}")
 
 
-@claim("rounds_to_greedy",
-       "Rounds until greedy succeeds (p_n > 1/3): the smallest n > log2((1-p)/(2p)); "
-       "O(log((1-p)/p))",
-       "p_n > 1/3 as a linear inequality in X = 2^n (sympy Poly); brute-force exact "
-       "iteration on floats and "
-       "rationals incl. the ties p = 1/(2^k + 1); limit of rounds / log2(1/p)")
+@claim(
+    "rounds_to_greedy",
+    "Rounds until greedy succeeds (p_n > 1/3): the smallest n > log2((1-p)/(2p)); O(log((1-p)/p))",
+    "p_n > 1/3 as a linear inequality in X = 2^n (sympy Poly); brute-force exact "
+    "iteration on floats and "
+    "rationals incl. the ties p = 1/(2^k + 1); limit of rounds / log2(1/p)",
+)
 def rounds_to_greedy(ev):
     p = S.p_long
-    X = sp.Symbol("X", positive=True)      # X = 2^n
+    X = sp.Symbol("X", positive=True)  # X = 2^n
     closed_x = X * p / (X * p + 1 - p)
     # multiply out the positive denominator X p + 1 - p (0 < p < 1): linear in X
-    ev.require(_zero(sp.together(closed_x - sp.Rational(1, 3)) * 3 * (X * p + 1 - p)
-                     - (3 * X * p - (X * p + 1 - p))), "p_n - 1/3 = (2Xp - (1-p)) / (3(Xp + 1 - p))")
+    ev.require(
+        _zero(sp.together(closed_x - sp.Rational(1, 3)) * 3 * (X * p + 1 - p) - (3 * X * p - (X * p + 1 - p))),
+        "p_n - 1/3 = (2Xp - (1-p)) / (3(Xp + 1 - p))",
+    )
     slope, boundary = _linear_threshold(3 * X * p - (X * p + 1 - p), X)
-    ev.require(slope.is_positive and _zero(boundary - (1 - p) / (2 * p)),
-               f"2Xp - (1-p) > 0 with slope {slope} > 0 <=> 2^n > {boundary}")
-    ev.require(_zero(closed_x.subs(X, boundary) - sp.Rational(1, 3)),
-               "at 2^n = (1-p)/(2p) exactly, p_n = 1/3 (the strict inequality matters)")
+    ev.require(
+        slope.is_positive and _zero(boundary - (1 - p) / (2 * p)),
+        f"2Xp - (1-p) > 0 with slope {slope} > 0 <=> 2^n > {boundary}",
+    )
+    ev.require(
+        _zero(closed_x.subs(X, boundary) - sp.Rational(1, 3)),
+        "at 2^n = (1-p)/(2p) exactly, p_n = 1/3 (the strict inequality matters)",
+    )
     real = theory.expressions["rounds_to_greedy_real"]
     ev.require(_zero(sp.log(boundary, 2) - real), "n > log2((1-p)/(2p))")
-    ev.require(sp.limit(real / sp.log(1 / p, 2), p, 0, "+") == 1,
-               "log2((1-p)/(2p)) / log2(1/p) -> 1 as p -> 0: O(log((1-p)/p))")
+    ev.require(
+        sp.limit(real / sp.log(1 / p, 2), p, 0, "+") == 1,
+        "log2((1-p)/(2p)) / log2(1/p) -> 1 as p -> 0: O(log((1-p)/p))",
+    )
     cases = [0.5, 0.3, 0.1, 0.01, 1e-3, 1e-6, 0.2, 1 / 3, 0.9]
     cases += [Fraction(1, 2**k + 1) for k in range(1, 15)]
     bad = []
@@ -135,25 +153,31 @@ def rounds_to_greedy(ev):
         brute = next(nv for nv in range(200) if _iterate(exact_p, nv) > Fraction(1, 3))
         if theory.rounds_to_greedy(pv) != brute:
             bad.append(pv)
-    ev.require(not bad, f"theory.rounds_to_greedy == brute force on {len(cases)} cases "
-                        f"(floats taken at their exact value) {bad}")
+    ev.require(
+        not bad,
+        f"theory.rounds_to_greedy == brute force on {len(cases)} cases (floats taken at their exact value) {bad}",
+    )
     table = {pv: theory.rounds_to_greedy(pv) for pv in (0.5, 0.3, 0.1, 0.01, 1e-3, 1e-6)}
     ev.note("rounds_to_greedy: " + ", ".join(f"p={k}: {v}" for k, v in table.items()))
 
 
-@claim("rounds_to_fraction",
-       "Rounds to reach p_n >= 1 - eta: n >= log2((1-eta)(1-p)/(eta p))",
-       "linear inequality in X = 2^n (sympy Poly); brute-force exact iteration incl. "
-       "exact ties")
+@claim(
+    "rounds_to_fraction",
+    "Rounds to reach p_n >= 1 - eta: n >= log2((1-eta)(1-p)/(eta p))",
+    "linear inequality in X = 2^n (sympy Poly); brute-force exact iteration incl. exact ties",
+)
 def rounds_to_fraction(ev):
     p, eta = S.p_long, S.eta
     X = sp.Symbol("X", positive=True)
     # p_n >= 1 - eta <=> X p - (1 - eta)(X p + 1 - p) >= 0 (positive denominator)
     slope, boundary = _linear_threshold(X * p - (1 - eta) * (X * p + 1 - p), X)
-    ev.require(slope.is_positive and _zero(boundary - (1 - eta) * (1 - p) / (eta * p)),
-               f"slope {slope} > 0, so p_n >= 1 - eta <=> 2^n >= {boundary}")
-    ev.require(_zero(sp.log(boundary, 2) - theory.expressions["rounds_to_fraction_real"]),
-               "n >= log2((1-eta)(1-p)/(eta p))")
+    ev.require(
+        slope.is_positive and _zero(boundary - (1 - eta) * (1 - p) / (eta * p)),
+        f"slope {slope} > 0, so p_n >= 1 - eta <=> 2^n >= {boundary}",
+    )
+    ev.require(
+        _zero(sp.log(boundary, 2) - theory.expressions["rounds_to_fraction_real"]), "n >= log2((1-eta)(1-p)/(eta p))"
+    )
     bad, count = [], 0
     for pv in (Fraction(1, 9), Fraction(1, 100), 0.3, 1e-4, 0.5):
         for ev_ in (Fraction(1, 2), Fraction(1, 10), 0.01, 0.5):
@@ -165,16 +189,20 @@ def rounds_to_fraction(ev):
     ev.require(not bad, f"theory.rounds_to_fraction == brute force on {count} cases {bad}")
 
 
-@claim("error_compounding",
-       "Estimation errors compound: |q_n - p_n| <~ 2^n eps, so each round needs eps <~ p",
-       "Lipschitz constant of f(q) = 2q/(1+q) (sympy); rsolve of e_{n+1} = 2 e_n + eps; "
-       "adversarial perturbations of the recursion; eps needed per round vs p")
+@claim(
+    "error_compounding",
+    "Estimation errors compound: |q_n - p_n| <~ 2^n eps, so each round needs eps <~ p",
+    "Lipschitz constant of f(q) = 2q/(1+q) (sympy); rsolve of e_{n+1} = 2 e_n + eps; "
+    "adversarial perturbations of the recursion; eps needed per round vs p",
+)
 def error_compounding(ev):
     q, n, eps = sp.Symbol("q", nonnegative=True), S.n, S.epsilon
     f = theory.expressions["star_recursion"].subs(S.p_long, q)
     fprime = sp.simplify(sp.diff(f, q))
-    ev.require(_zero(fprime - 2 / (1 + q) ** 2) and fprime.subs(q, 0) == 2,
-               f"f'(q) = {fprime}, decreasing, max 2 at q = 0: f is 2-Lipschitz on [0,1]")
+    ev.require(
+        _zero(fprime - 2 / (1 + q) ** 2) and fprime.subs(q, 0) == 2,
+        f"f'(q) = {fprime}, decreasing, max 2 at q = 0: f is 2-Lipschitz on [0,1]",
+    )
     e = sp.Function("e")
     sol = sp.rsolve(e(n + 1) - 2 * e(n) - eps, e(n), {e(0): eps})
     derived = theory.expressions["compounded_error"]
@@ -198,34 +226,44 @@ def error_compounding(ev):
     for pv in (1e-6, 1e-4, 1e-2, 0.1, 0.3):
         rounds = theory.rounds_to_fraction(pv, 0.5)
         ratios.append((1 / 12) / float(theory.compounded_error(rounds, 1.0)) / pv)
-    ev.require(max(ratios) / min(ratios) < 8,
-               f"allowed eps per round / p stays in [{min(ratios):.3f}, {max(ratios):.3f}] "
-               "for p from 1e-6 to 0.3: eps must scale like p")
+    ev.require(
+        max(ratios) / min(ratios) < 8,
+        f"allowed eps per round / p stays in [{min(ratios):.3f}, {max(ratios):.3f}] "
+        "for p from 1e-6 to 0.3: eps must scale like p",
+    )
 
 
-@claim("theorem2_complexity",
-       "NTP then STaR learns parity with poly(d) samples if p = d^-kappa, and the same route "
-       "costs exponentially many if p = 2^-(d/k)",
-       "N(d,p,eps,delta) assembled from the derived propositions (sum over rounds, union "
-       "bound, compounding); growth exponents by sympy limits of ln N/ln d and ln N/d on a "
-       "proved upper bound; exact numeric N checked below that bound on a grid")
+@claim(
+    "theorem2_complexity",
+    "NTP then STaR learns parity with poly(d) samples if p = d^-kappa, and the same route "
+    "costs exponentially many if p = 2^-(d/k)",
+    "N(d,p,eps,delta) assembled from the derived propositions (sum over rounds, union "
+    "bound, compounding); growth exponents by sympy limits of ln N/ln d and ln N/d on a "
+    "proved upper bound; exact numeric N checked below that bound on a grid",
+)
 def theorem2_complexity(ev):
     degree = theory.derive_polynomial_degree()
     rate = theory.derive_exponential_rate()
-    ev.require(_zero(degree - theory.expressions["polynomial_degree"]),
-               f"lim ln N / ln d with p = d^-kappa: {degree} (finite for every kappa: polynomial)")
-    ev.require(_zero(rate - theory.expressions["exponential_rate"]) and rate.subs(S.k, 1) > 0,
-               f"lim ln N / d with p = 2^-(d/k): {rate} > 0 (exponential, N = 2^(7d/k + o(d)))")
+    ev.require(
+        _zero(degree - theory.expressions["polynomial_degree"]),
+        f"lim ln N / ln d with p = d^-kappa: {degree} (finite for every kappa: polynomial)",
+    )
+    ev.require(
+        _zero(rate - theory.expressions["exponential_rate"]) and rate.subs(S.k, 1) > 0,
+        f"lim ln N / d with p = 2^-(d/k): {rate} > 0 (exponential, N = 2^(7d/k + o(d)))",
+    )
     kappa_vals = (0.5, 1, 2)
-    ev.note("degree for kappa = 0.5, 1, 2: "
-            + ", ".join(f"{degree.subs(S.kappa, sp.nsimplify(kv))}" for kv in kappa_vals))
-    upper = sp.lambdify((S.d, S.p_long, S.epsilon, S.delta),
-                        sp.log(theory.expressions["sample_complexity_upper"]), "mpmath")
+    ev.note(
+        "degree for kappa = 0.5, 1, 2: " + ", ".join(f"{degree.subs(S.kappa, sp.nsimplify(kv))}" for kv in kappa_vals)
+    )
+    upper = sp.lambdify(
+        (S.d, S.p_long, S.epsilon, S.delta), sp.log(theory.expressions["sample_complexity_upper"]), "mpmath"
+    )
     ratios, below = [], True
     spread = {}
     for dv in (4, 16, 64, 256, 1024):
         for kv in (0.5, 1.0, 2.0):
-            pv = min(0.5, dv ** -kv)
+            pv = min(0.5, dv**-kv)
             exact = math.log(float(theory.sample_complexity(dv, pv, 1 / 12, 0.1)))
             bound = float(upper(dv, pv, 1 / 12, 0.1))
             below &= exact <= bound
@@ -233,64 +271,79 @@ def theorem2_complexity(ev):
             if dv >= 64:
                 spread.setdefault(kv, []).append(bound - exact)
     ev.require(below, "exact N <= upper bound on d in {4,...,1024}, kappa in {0.5,1,2}")
-    ev.require(all(max(v) - min(v) < 1 for v in spread.values()),
-               "ln(upper/exact) settles (d = 64, 256, 1024): "
-               + "; ".join(f"kappa={k}: " + ", ".join(f"{x:.2f}" for x in v)
-                           for k, v in spread.items())
-               + ": a bounded factor, so the exact N has the same growth exponents")
+    ev.require(
+        all(max(v) - min(v) < 1 for v in spread.values()),
+        "ln(upper/exact) settles (d = 64, 256, 1024): "
+        + "; ".join(f"kappa={k}: " + ", ".join(f"{x:.2f}" for x in v) for k, v in spread.items())
+        + ": a bounded factor, so the exact N has the same growth exponents",
+    )
     slopes = []
     for kv in (0.5, 1.0, 2.0):
-        n1, n2 = (math.log(float(theory.sample_complexity(dv, dv ** -kv, 1 / 12, 0.1)))
-                  for dv in (2000, 20000))
+        n1, n2 = (math.log(float(theory.sample_complexity(dv, dv**-kv, 1 / 12, 0.1))) for dv in (2000, 20000))
         slopes.append((n2 - n1) / math.log(10))
-    ev.note("local log-log slope of the exact N between d=2e3 and 2e4 for kappa=0.5,1,2: "
-            + ", ".join(f"{s:.2f}" for s in slopes) + " (-> 9 + 7 kappa up to log factors)")
-    ev.require(all(abs(s - (9 + 7 * kv)) < 0.15 * (9 + 7 * kv)
-                   for s, kv in zip(slopes, (0.5, 1.0, 2.0))), "slopes within 15% of 9 + 7 kappa")
+    ev.note(
+        "local log-log slope of the exact N between d=2e3 and 2e4 for kappa=0.5,1,2: "
+        + ", ".join(f"{s:.2f}" for s in slopes)
+        + " (-> 9 + 7 kappa up to log factors)"
+    )
+    ev.require(
+        all(abs(s - (9 + 7 * kv)) < 0.15 * (9 + 7 * kv) for s, kv in zip(slopes, (0.5, 1.0, 2.0))),
+        "slopes within 15% of 9 + 7 kappa",
+    )
     k_v = 2.0
-    logs = [math.log2(float(theory.sample_complexity(dv, 2 ** (-dv / k_v), 1 / 12, 0.1)))
-            for dv in (40, 80)]
-    ev.note(f"exponential case k=2: log2 N rises by {(logs[1] - logs[0]) / 40:.2f} per unit d "
-            f"between d=40 and 80 (limit 7/k = {7 / k_v})")
-    ev.note("upper bounds only: the degree is that of the derived sufficient N, not a lower "
-            "bound; see theorem2_lower_bound for why exponentially small p is truly costly")
+    logs = [math.log2(float(theory.sample_complexity(dv, 2 ** (-dv / k_v), 1 / 12, 0.1))) for dv in (40, 80)]
+    ev.note(
+        f"exponential case k=2: log2 N rises by {(logs[1] - logs[0]) / 40:.2f} per unit d "
+        f"between d=40 and 80 (limit 7/k = {7 / k_v})"
+    )
+    ev.note(
+        "upper bounds only: the degree is that of the derived sufficient N, not a lower "
+        "bound; see theorem2_lower_bound for why exponentially small p is truly costly"
+    )
 
 
-@claim("theorem2_lower_bound",
-       "(extra) With r_cot, the NTP-then-STaR route needs at least 1/(2(p + 2^(1-d))) >= min(1/p, 2^(d-1))/4 samples "
-       "to see one correct chain with probability 1/2",
-       "counting argument: chain positions train only on correct chains and start at 1/2 "
-       "per token; Markov's inequality; sympy limit of the exponent for p = 2^-(d/k)")
+@claim(
+    "theorem2_lower_bound",
+    "(extra) With r_cot, the NTP-then-STaR route needs at least 1/(2(p + 2^(1-d))) >= min(1/p, 2^(d-1))/4 samples "
+    "to see one correct chain with probability 1/2",
+    "counting argument: chain positions train only on correct chains and start at 1/2 "
+    "per token; Markov's inequality; sympy limit of the exponent for p = 2^-(d/k)",
+)
 def theorem2_lower_bound(ev):
     p, d, N = S.p_long, S.d, sp.Symbol("N", positive=True)
     expected = N * (p + 2 ** (1 - d))
-    ev.note("before any correct chain has been trained on, every chain token is a fair coin, "
-            "so a sampled response is the correct chain w.p. <= 2^-(d-1); a demonstration is "
-            f"long w.p. p: E[# correct chains among N samples] <= {expected}")
+    ev.note(
+        "before any correct chain has been trained on, every chain token is a fair coin, "
+        "so a sampled response is the correct chain w.p. <= 2^-(d-1); a demonstration is "
+        f"long w.p. p: E[# correct chains among N samples] <= {expected}"
+    )
     n_needed = sp.solve(sp.Eq(expected, sp.Rational(1, 2)), N)[0]
-    ev.require(_zero(n_needed - 1 / (2 * (p + 2 ** (1 - d)))),
-               f"P(at least one) <= E[count] < 1/2 unless N >= {n_needed}")
+    ev.require(
+        _zero(n_needed - 1 / (2 * (p + 2 ** (1 - d)))), f"P(at least one) <= E[count] < 1/2 unless N >= {n_needed}"
+    )
     dd = sp.Symbol("dd", positive=True)
     rates = {}
     for kv in (2, 4):
         rates[kv] = sp.limit(sp.log(n_needed.subs({d: dd, p: 2 ** (-dd / kv)})) / dd, dd, sp.oo)
-    ev.require(all(_zero(r - sp.log(2) / kv) for kv, r in rates.items()),
-               f"p = 2^-(d/k): lim ln N_needed / d = {rates} = ln2/k (k >= 1): exponential; "
-               "the upper-bound route rate is 7 ln2/k (theorem2_complexity)")
-    ev.note("with r_e2e the argument fails (wrong chains ending on chi are kept), as THEORY.md "
-            "section 4 warns")
+    ev.require(
+        all(_zero(r - sp.log(2) / kv) for kv, r in rates.items()),
+        f"p = 2^-(d/k): lim ln N_needed / d = {rates} = ln2/k (k >= 1): exponential; "
+        "the upper-bound route rate is 7 ln2/k (theorem2_complexity)",
+    )
+    ev.note("with r_e2e the argument fails (wrong chains ending on chi are kept), as THEORY.md section 4 warns")
 
 
-@claim("length_increase",
-       "The expected response length under STaR, p_n d + 1 - p_n, rises from p d + 1 - p to d",
-       "sympy derivative in n and limit n -> oo of the closed form")
+@claim(
+    "length_increase",
+    "The expected response length under STaR, p_n d + 1 - p_n, rises from p d + 1 - p to d",
+    "sympy derivative in n and limit n -> oo of the closed form",
+)
 def length_increase(ev):
     n, d, p = S.n, S.d, S.p_long
     length = theory.expressions["pretrain_mean_length"].subs(p, theory.expressions["star_closed_form"])
     deriv = sp.simplify(sp.diff(length, n))
     expected = (d - 1) * 2**n * p * (1 - p) * sp.log(2) / (2**n * p + 1 - p) ** 2
-    X = sp.Symbol("X", positive=True)   # X = 2^n; sympy writes 2^(2n) as 4^n
+    X = sp.Symbol("X", positive=True)  # X = 2^n; sympy writes 2^(2n) as 4^n
     gap = (deriv - expected).subs(4**n, X**2).subs(2**n, X)
-    ev.require(not gap.has(n) and _zero(gap),
-               f"d/dn length = {expected} > 0 for d >= 2, 0 < p < 1")
+    ev.require(not gap.has(n) and _zero(gap), f"d/dn length = {expected} > 0 for d >= 2, 0 < p < 1")
     ev.require(_zero(sp.limit(length, n, sp.oo) - d), "length -> d as n -> oo")

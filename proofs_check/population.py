@@ -28,7 +28,7 @@ def _rows(d, position, l=None):
     ``p / 2^d`` or ``(1 - p) / 2^d`` (chain positions: long rows only).
     """
     for x in prompts(d):
-        chain = np.cumprod(x)             # c_1, ..., c_d
+        chain = np.cumprod(x)  # c_1, ..., c_d
         chi = chain[-1]
         for kind in ("long", "short"):
             y1 = x[0] if kind == "long" else chi
@@ -40,7 +40,7 @@ def _rows(d, position, l=None):
             elif position == "chain":
                 if kind == "short":
                     continue
-                prev = chain[l - 2]       # y_{l-1} = c_{l-1}
+                prev = chain[l - 2]  # y_{l-1} = c_{l-1}
                 phi = np.concatenate([x, chain[: l - 1], prev * x])
                 yield phi, chain[l - 1], kind
             else:
@@ -91,8 +91,7 @@ def minimise(features, targets, weights, lambda_):
         return (features.T * curv) @ features + lambda_ * np.eye(features.shape[1])
 
     theta0 = np.zeros(features.shape[1])
-    res = minimize(fun, theta0, jac=jac, hess=hess, method="trust-exact",
-                   options={"gtol": 1e-13, "maxiter": 2000})
+    res = minimize(fun, theta0, jac=jac, hess=hess, method="trust-exact", options={"gtol": 1e-13, "maxiter": 2000})
     return res.x
 
 
@@ -167,6 +166,11 @@ def model_summary(d, model):
         greedy_acc += g[-1] == chi
         greedy_len += len(g)
     m = len(xs)
-    return {"long_correct": long_mass / m, "short_correct": short_mass / m,
-            "sampling_accuracy": accuracy / m, "mean_length": length / m,
-            "greedy_accuracy": greedy_acc / m, "greedy_length": greedy_len / m}
+    return {
+        "long_correct": long_mass / m,
+        "short_correct": short_mass / m,
+        "sampling_accuracy": accuracy / m,
+        "mean_length": length / m,
+        "greedy_accuracy": greedy_acc / m,
+        "greedy_length": greedy_len / m,
+    }

@@ -7,8 +7,9 @@ def pytest_configure(config):
     if numba.config.DISABLE_JIT:
         # The kernels then run as Python on numpy scalars, and numpy warns on the
         # uint64 wrap-around that the counter-based generator is made of.
-        config.addinivalue_line("filterwarnings", "ignore:overflow encountered in scalar:RuntimeWarning:"
-                                "linparity._kernels._rng")
+        config.addinivalue_line(
+            "filterwarnings", "ignore:overflow encountered in scalar:RuntimeWarning:linparity._kernels._rng"
+        )
 
 
 @pytest.fixture

@@ -43,8 +43,9 @@ def test_quick_run_writes_one_json_per_arm_and_a_summary(tmp_path):
         assert float(row["final_greedy_accuracy"]) >= 0.99 and float(row["final_greedy_length"]) == 8
 
 
-@pytest.mark.parametrize("args", [["--groups", "bogus"], ["--groups", ""], ["--seed", "-1"], ["--seed", "x"],
-                                  [], ["--no-such-flag"]])
+@pytest.mark.parametrize(
+    "args", [["--groups", "bogus"], ["--groups", ""], ["--seed", "-1"], ["--seed", "x"], [], ["--no-such-flag"]]
+)
 def test_bad_input_gives_one_line_and_exit_code_2(args, tmp_path, capsys):
     argv = args if args in ([], ["--no-such-flag"]) else ["--out", str(tmp_path / "o"), *args]
     try:

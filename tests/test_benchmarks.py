@@ -13,8 +13,9 @@ def test_numpy_baseline_computes_the_same_metrics_as_the_kernels():
     rng = np.random.default_rng(0)
     model = random_model(d, rng)
     x = task.draw_prompts(400, d, key=3)
-    _, p_long, p_short = sampling.sample_and_score(np, ref.split(model.theta, d), x.astype(float),
-                                                   rng.random((400, d + 1)))
+    _, p_long, p_short = sampling.sample_and_score(
+        np, ref.split(model.theta, d), x.astype(float), rng.random((400, d + 1))
+    )
     stats = model.response_stats(x)
     np.testing.assert_allclose(p_long, stats[:, 0], rtol=1e-10)
     np.testing.assert_allclose(p_short, stats[:, 1], rtol=1e-10)
@@ -22,6 +23,7 @@ def test_numpy_baseline_computes_the_same_metrics_as_the_kernels():
 
 def test_torch_baseline_runs_algorithm3():
     import pytest
+
     torch = pytest.importorskip("torch")
     d = 3
     batch = task.draw_demonstrations(30, d, 0.5, key=4)
@@ -42,6 +44,7 @@ def test_benchmark_records_have_the_documented_fields():
 
 def test_numpy_policy_gradient_baseline_equals_the_kernel():
     from linparity import rl
+
     d = 6
     rng = np.random.default_rng(1)
     model = random_model(d, rng)
@@ -49,8 +52,7 @@ def test_numpy_policy_gradient_baseline_equals_the_kernel():
     y, lengths = model.generate(x, key=4)
     adv = rng.normal(size=300)
     want = rl.policy_gradient(model, x, y, lengths, adv)
-    got = policy_gradient.numpy_gradient(ref.split(model.theta, d), x.astype(float), y.astype(float),
-                                         lengths != 1, adv)
+    got = policy_gradient.numpy_gradient(ref.split(model.theta, d), x.astype(float), y.astype(float), lengths != 1, adv)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 

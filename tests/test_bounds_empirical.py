@@ -52,7 +52,7 @@ def test_proposition2_stop_probability_within_the_bound_after_a_copy():
     for seed in SEEDS:
         model = ntp.pretrain(D, p, T, seed=seed, lambdas=ntp.position_lambdas(D, 1.0, lam, 1.0)).model()
         w = model.w2a
-        s = ALL_X @ w[:D] + ALL_X[:, 0] * w[D] + ALL_X[:, 0] * (ALL_X @ w[D + 1:]) + model.b2a
+        s = ALL_X @ w[:D] + ALL_X[:, 0] * w[D] + ALL_X[:, 0] * (ALL_X @ w[D + 1 :]) + model.b2a
         errors.append(np.max(np.abs(sigmoid(s) - target)))
     assert _fraction_within(errors, bound) >= 1 - DELTA, (errors, bound)
 
@@ -69,7 +69,7 @@ def test_proposition3_wrong_chain_token_within_the_bound(l):
         chain = np.cumprod(ALL_X.astype(int), axis=1)
         w = model.chain_weights(l)
         m = l - 1
-        s = ALL_X @ w[:D] + chain[:, :m] @ w[D:D + m] + chain[:, m - 1] * (ALL_X @ w[D + m:])
+        s = ALL_X @ w[:D] + chain[:, :m] @ w[D : D + m] + chain[:, m - 1] * (ALL_X @ w[D + m :])
         errors.append(np.max(sigmoid(-chain[:, l - 1] * s)))  # probability of the wrong token
     assert _fraction_within(errors, bound) >= 1 - DELTA, (errors, bound)
     # The bound is loose: the regularised optimum alone gives sigma(-a) with
@@ -99,8 +99,10 @@ def test_star_trajectory_follows_theorem2():
     four rounds leaves room for that and still fails a growth factor off by 1.2x.
     """
     p = 0.03
-    result = run(SimulationConfig(d=8, p_long=p, rounds=4, target_accuracy=None, long_target=30_000,
-                                  eval_prompts=20_000), show_progress=False)
+    result = run(
+        SimulationConfig(d=8, p_long=p, rounds=4, target_accuracy=None, long_target=30_000, eval_prompts=20_000),
+        show_progress=False,
+    )
     for record in result["rl"]:
         predicted = float(theory.star_long_fraction(p, record["round"]))
         assert record["p_long"] == pytest.approx(predicted, rel=0.15), (record["round"], record["p_long"], predicted)

@@ -26,6 +26,10 @@ def test_finds_and_clears_what_numba_writes_under_numba_cache_dir(tmp_path, monk
 def test_cli_reports_and_bad_flags_exit_2(capsys):
     assert cache.main([]) == 0
     assert "cached kernel file(s)" in capsys.readouterr().out
-    proc = subprocess.run([sys.executable, "-m", "linparity.cache", "--bogus"], capture_output=True, text=True,
-                          cwd=os.path.dirname(cache.PACKAGE))
+    proc = subprocess.run(
+        [sys.executable, "-m", "linparity.cache", "--bogus"],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(cache.PACKAGE),
+    )
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1

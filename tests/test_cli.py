@@ -16,20 +16,47 @@ SMALL = ["--d", "6", "--p-long", "0.2", "--long-target", "5000", "--eval-prompts
 
 
 def run_cli(args, env=None):
-    return subprocess.run([sys.executable, "-m", "linparity.simulate", *args], capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "linparity.simulate", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize("args", [
-    ["--d", "1"], ["--d", "-3"], ["--p-long", "1.5"], ["--p-long", "nan"], ["--p-long", "-0.1"],
-    ["--rounds", "-1"], ["--pretrain-samples", "-5"], ["--eval-prompts", "0"], ["--lambda", "0"],
-    ["--rl", "ppo"], ["--star-mode", "lukewarm"], ["--reward", "length"], ["--temperature", "0"],
-    ["--d", "four"], ["--no-such-flag"],
-    ["--rl", "grpo", "--rl-steps", "-1"], ["--rl", "reinforce", "--lr", "0"], ["--lr", "inf"],
-    ["--rl", "grpo", "--batch-size", "0"], ["--rl", "grpo", "--group-size", "0"],
-    ["--rl", "reinforce", "--group-size", "4"], ["--anchor", "-1"], ["--anchor", "nan"],
-    ["--eval-every", "0"], ["--baseline", "median"], ["--rl-steps", "many"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--d", "1"],
+        ["--d", "-3"],
+        ["--p-long", "1.5"],
+        ["--p-long", "nan"],
+        ["--p-long", "-0.1"],
+        ["--rounds", "-1"],
+        ["--pretrain-samples", "-5"],
+        ["--eval-prompts", "0"],
+        ["--lambda", "0"],
+        ["--rl", "ppo"],
+        ["--star-mode", "lukewarm"],
+        ["--reward", "length"],
+        ["--temperature", "0"],
+        ["--d", "four"],
+        ["--no-such-flag"],
+        ["--rl", "grpo", "--rl-steps", "-1"],
+        ["--rl", "reinforce", "--lr", "0"],
+        ["--lr", "inf"],
+        ["--rl", "grpo", "--batch-size", "0"],
+        ["--rl", "grpo", "--group-size", "0"],
+        ["--rl", "reinforce", "--group-size", "4"],
+        ["--anchor", "-1"],
+        ["--anchor", "nan"],
+        ["--eval-every", "0"],
+        ["--baseline", "median"],
+        ["--rl-steps", "many"],
+    ],
+)
 def test_bad_input_gives_one_line_and_exit_code_2(args, capsys, tmp_path):
     out = tmp_path / "r.json"
     try:
@@ -61,15 +88,44 @@ def test_json_contract(tmp_path):
     assert simulate.main([*SMALL, "--json", str(out), "--csv", str(csv)]) == 0
     result = json.loads(out.read_text())
     assert set(result) >= {"config", "pretrain", "rl", "wall_seconds", "predicted"}
-    assert {"d", "p_long", "seed", "rl", "rounds", "star_mode", "pretrain_samples", "samples_per_round",
-            "lambda", "eval_prompts"} <= set(result["config"])
-    assert {"samples", "long_samples", "p_long", "p_short_correct", "sampling_accuracy", "greedy_accuracy",
-            "greedy_length", "mean_length", "seconds"} <= set(result["pretrain"])
+    assert {
+        "d",
+        "p_long",
+        "seed",
+        "rl",
+        "rounds",
+        "star_mode",
+        "pretrain_samples",
+        "samples_per_round",
+        "lambda",
+        "eval_prompts",
+    } <= set(result["config"])
+    assert {
+        "samples",
+        "long_samples",
+        "p_long",
+        "p_short_correct",
+        "sampling_accuracy",
+        "greedy_accuracy",
+        "greedy_length",
+        "mean_length",
+        "seconds",
+    } <= set(result["pretrain"])
     assert result["rl"], "p_long = 0.2 < 1/3 needs STaR rounds"
     for i, r in enumerate(result["rl"], 1):
         assert r["round"] == i
-        assert {"round", "samples", "p_long", "predicted_p_long", "p_short_correct", "sampling_accuracy",
-                "greedy_accuracy", "greedy_length", "mean_length", "seconds"} <= set(r)
+        assert {
+            "round",
+            "samples",
+            "p_long",
+            "predicted_p_long",
+            "p_short_correct",
+            "sampling_accuracy",
+            "greedy_accuracy",
+            "greedy_length",
+            "mean_length",
+            "seconds",
+        } <= set(r)
         assert 1 <= r["greedy_length"] <= 6 and 1 <= r["mean_length"] <= 6
     assert result["predicted"]["rounds_to_greedy"] == 1
     rows = csv.read_text().splitlines()
@@ -120,8 +176,22 @@ def test_star_json_has_no_policy_gradient_fields(tmp_path):
 @pytest.mark.parametrize("algorithm", ["reinforce", "grpo"])
 def test_policy_gradient_json_contract(algorithm, tmp_path):
     out, csv = tmp_path / "r.json", tmp_path / "r.csv"
-    args = [*SMALL, "--rl", algorithm, "--eval-every", "2", "--rl-steps", "7", "--no-early-stop",
-            "--reward", "e2e", "--json", str(out), "--csv", str(csv)]
+    args = [
+        *SMALL,
+        "--rl",
+        algorithm,
+        "--eval-every",
+        "2",
+        "--rl-steps",
+        "7",
+        "--no-early-stop",
+        "--reward",
+        "e2e",
+        "--json",
+        str(out),
+        "--csv",
+        str(csv),
+    ]
     assert simulate.main(args) == 0
     result = json.loads(out.read_text())
     config = result["config"]
@@ -132,9 +202,23 @@ def test_policy_gradient_json_contract(algorithm, tmp_path):
     total = result["pretrain"]["samples"]
     for i, r in enumerate(result["rl"], 1):
         assert r["round"] == i and r["predicted_p_long"] is None
-        assert {"round", "step", "samples", "kept", "kept_long", "sampled_long", "kept_long_wrong",
-                "cumulative_samples", "p_long", "p_short_correct", "sampling_accuracy", "greedy_accuracy",
-                "greedy_length", "mean_length", "seconds"} <= set(r)
+        assert {
+            "round",
+            "step",
+            "samples",
+            "kept",
+            "kept_long",
+            "sampled_long",
+            "kept_long_wrong",
+            "cumulative_samples",
+            "p_long",
+            "p_short_correct",
+            "sampling_accuracy",
+            "greedy_accuracy",
+            "greedy_length",
+            "mean_length",
+            "seconds",
+        } <= set(r)
         steps = r["step"] - (result["rl"][i - 2]["step"] if i > 1 else 0)
         assert r["samples"] == steps * config_module.PG_RESPONSES_PER_STEP
         total += r["samples"]
@@ -156,9 +240,27 @@ def test_grpo_json_does_not_depend_on_the_thread_count(tmp_path):
     results = []
     for threads in ("1", "2"):
         out = tmp_path / f"t{threads}.json"
-        proc = run_cli([*SMALL, "--rl", "grpo", "--rl-steps", "4", "--no-early-stop", "--group-size", "4",
-                        "--temperature", "1.5", "--anchor", "0.1", "--seed", "3", "--json", str(out)],
-                       env={"NUMBA_NUM_THREADS": threads})
+        proc = run_cli(
+            [
+                *SMALL,
+                "--rl",
+                "grpo",
+                "--rl-steps",
+                "4",
+                "--no-early-stop",
+                "--group-size",
+                "4",
+                "--temperature",
+                "1.5",
+                "--anchor",
+                "0.1",
+                "--seed",
+                "3",
+                "--json",
+                str(out),
+            ],
+            env={"NUMBA_NUM_THREADS": threads},
+        )
         assert proc.returncode == 0, proc.stderr
         results.append(_without_timings(json.loads(out.read_text())))
     assert results[0] == results[1]
@@ -168,10 +270,21 @@ def test_grpo_json_does_not_depend_on_the_thread_count(tmp_path):
 def test_max_samples_caps_the_samples_a_run_uses(rl):
     from linparity.config import SimulationConfig
     from linparity.experiment import run
+
     cap = 250_000
-    cfg = SimulationConfig(d=6, p_long=0.05, rl=rl, pretrain_samples=50_000, long_target=5_000,
-                           eval_prompts=1_000, target_accuracy=None, rounds=10, rl_steps=200,
-                           eval_every=7, max_samples=cap)
+    cfg = SimulationConfig(
+        d=6,
+        p_long=0.05,
+        rl=rl,
+        pretrain_samples=50_000,
+        long_target=5_000,
+        eval_prompts=1_000,
+        target_accuracy=None,
+        rounds=10,
+        rl_steps=200,
+        eval_every=7,
+        max_samples=cap,
+    )
     result = run(cfg, show_progress=False)
     assert result["rl"], "the cap leaves room for some RL"
     assert all(r["cumulative_samples"] <= cap for r in result["rl"])
@@ -186,9 +299,19 @@ def test_run_leaves_its_config_as_it_was():
 
     from linparity.config import SimulationConfig
     from linparity.experiment import run
+
     for rl in ("star", "grpo"):
-        cfg = SimulationConfig(d=6, p_long=0.2, rl=rl, pretrain_samples=20_000, long_target=2_000,
-                               eval_prompts=500, rounds=1, rl_steps=2, eval_every=1)
+        cfg = SimulationConfig(
+            d=6,
+            p_long=0.2,
+            rl=rl,
+            pretrain_samples=20_000,
+            long_target=2_000,
+            eval_prompts=500,
+            rounds=1,
+            rl_steps=2,
+            eval_every=1,
+        )
         before = dataclasses.asdict(cfg)
         result = run(cfg, show_progress=False)
         assert dataclasses.asdict(cfg) == before
@@ -201,6 +324,7 @@ def test_parser_defaults_are_the_config_defaults():
     import dataclasses
 
     from linparity.config import SimulationConfig
+
     args = simulate.parser().parse_args([])
     assert simulate.config_from_args(args) == SimulationConfig()
     for field in dataclasses.fields(SimulationConfig):

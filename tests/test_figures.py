@@ -21,6 +21,7 @@ COMMITTED = pathlib.Path(__file__).resolve().parents[1] / "figures"
 
 def _no_simulation(monkeypatch):
     """Make every way of simulating raise: a replot that tried would fail."""
+
     def forbidden(*args, **kwargs):
         raise AssertionError("a replot ran a simulation")
 
@@ -113,9 +114,11 @@ def test_run_cache_shares_a_configuration():
 
 
 def test_importing_selects_no_backend():
-    code = ("import sys, matplotlib, linparity.figures; "
-            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
-            "assert matplotlib.rcParams._get_backend_or_none() is None, 'backend selected'")
+    code = (
+        "import sys, matplotlib, linparity.figures; "
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
+        "assert matplotlib.rcParams._get_backend_or_none() is None, 'backend selected'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=COMMITTED.parent)
 
 

@@ -55,16 +55,16 @@ def test_log_prob_matches_reference(d, temperature, rng):
     model = random_model(d, rng)
     x = task.draw_prompts(40, d, key=KEY)
     y, lengths = random_responses(x, rng)
-    np.testing.assert_allclose(model.log_prob(x, y, lengths, temperature),
-                               ref.log_prob(model.theta, d, x, y, lengths, temperature), rtol=1e-10)
+    np.testing.assert_allclose(
+        model.log_prob(x, y, lengths, temperature), ref.log_prob(model.theta, d, x, y, lengths, temperature), rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("d", [2, 5, 12])
 def test_response_stats_match_reference(d, rng):
     model = random_model(d, rng, scale=0.5)
     x = task.draw_prompts(40, d, key=KEY)
-    np.testing.assert_allclose(model.response_stats(x), ref.response_stats(model.theta, d, x),
-                               rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(model.response_stats(x), ref.response_stats(model.theta, d, x), rtol=1e-10, atol=1e-300)
 
 
 @pytest.mark.parametrize("name", ["cot", "e2e"])
@@ -96,8 +96,7 @@ def test_algorithm3_matches_reference(d, p_long, correct, rng):
     batch = _training_set(d, 400, p_long, rng, correct)
     lambdas = rng.uniform(1e-3, 0.5, size=d + 1)
     state = ntp.Algorithm3(d, lambdas).partial_fit(*batch)
-    np.testing.assert_allclose(state.model().theta, ref.algorithm3(d, lambdas, *batch),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(state.model().theta, ref.algorithm3(d, lambdas, *batch), rtol=1e-9, atol=1e-9)
 
 
 def test_algorithm3_horizons_match_reference(rng):
@@ -106,8 +105,9 @@ def test_algorithm3_horizons_match_reference(rng):
     lambdas = np.full(d + 1, 0.05)
     horizons = np.array([120, 250, 30, 60, 1000])
     state = ntp.Algorithm3(d, lambdas, horizons).partial_fit(*batch)
-    np.testing.assert_allclose(state.model().theta,
-                               ref.algorithm3(d, lambdas, *batch, horizons=horizons), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        state.model().theta, ref.algorithm3(d, lambdas, *batch, horizons=horizons), rtol=1e-9, atol=1e-9
+    )
     assert list(state.steps[:2]) == [120, 250] and state.steps[2] == 30
 
 
@@ -120,8 +120,9 @@ def test_algorithm3_restarted_average_matches_reference(rng):
     state.partial_fit(*(a[:200] for a in batch))
     state.restart_average()
     state.partial_fit(*(a[200:] for a in batch))
-    np.testing.assert_allclose(state.model().theta,
-                               ref.algorithm3(d, lambdas, *batch, average_from=200), rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(
+        state.model().theta, ref.algorithm3(d, lambdas, *batch, average_from=200), rtol=1e-8, atol=1e-9
+    )
 
 
 @settings(max_examples=20, deadline=None)
@@ -148,9 +149,15 @@ def test_parallel_kernels_do_not_depend_on_thread_count(rng):
         try:
             theta = ntp.Algorithm3(d, np.full(d + 1, 1e-3)).partial_fit(*batch).model().theta
             sampled = model.generate(batch.x, key=KEY)
-            results.append((theta, *sampled, model.response_stats(batch.x),
-                            model.log_prob(batch.x, batch.y, batch.lengths),
-                            task.reward_cot(batch.x, *sampled)))
+            results.append(
+                (
+                    theta,
+                    *sampled,
+                    model.response_stats(batch.x),
+                    model.log_prob(batch.x, batch.y, batch.lengths),
+                    task.reward_cot(batch.x, *sampled),
+                )
+            )
         finally:
             numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*results):
@@ -176,8 +183,19 @@ def test_fused_rollout_equals_draw_generate_reward(name, temperature, rng):
     model = random_model(d, rng, scale=0.8)
     x, y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
     lengths, rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
-    _rollout(model.policy_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 5), 17, 1 / temperature,
-             name == "e2e", x, y, lengths, rewarded)
+    _rollout(
+        model.policy_params(),
+        model.offsets,
+        np.uint64(KEY),
+        np.uint64(KEY + 5),
+        17,
+        1 / temperature,
+        name == "e2e",
+        x,
+        y,
+        lengths,
+        rewarded,
+    )
     x_ref = ref.draw_prompts(KEY, 17, n, d)
     y_ref, lengths_ref = ref.decode(model.theta, d, x_ref, temperature, key=KEY + 5, start=17)
     assert np.array_equal(x, x_ref) and np.array_equal(y, y_ref) and np.array_equal(lengths, lengths_ref)

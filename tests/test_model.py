@@ -35,11 +35,11 @@ def test_policy_layout_holds_the_u_parts(rng):
     assert np.array_equal(got[0], blocks[0])
     for k in range(1, d + 1):
         m = 1 if k == 1 else k - 1
-        w_x, w_y, w_lx = blocks[k][:d], blocks[k][d:d + m], blocks[k][d + m:2 * d + m]
+        w_x, w_y, w_lx = blocks[k][:d], blocks[k][d : d + m], blocks[k][d + m : 2 * d + m]
         np.testing.assert_array_equal(got[k][:d], w_x + w_lx)
-        np.testing.assert_array_equal(got[k][d:d + m], w_y)
-        np.testing.assert_array_equal(got[k][d + m:2 * d + m], w_x - w_lx)
-        np.testing.assert_array_equal(got[k][2 * d + m:], blocks[k][2 * d + m:])  # the 2a bias
+        np.testing.assert_array_equal(got[k][d : d + m], w_y)
+        np.testing.assert_array_equal(got[k][d + m : 2 * d + m], w_x - w_lx)
+        np.testing.assert_array_equal(got[k][2 * d + m :], blocks[k][2 * d + m :])  # the 2a bias
     # The gradient's way back is the chain rule: <g_theta, dtheta> = <g_policy, dparams>.
     g = rng.normal(size=theta.size)
     dtheta = rng.normal(size=theta.size)
@@ -103,8 +103,9 @@ def test_response_stats_agree_with_log_prob_of_the_correct_answers(rng):
     # P(go on) is one minus the probability of the two short responses.
     minus = -short
     minus[:, 0] = -chain[:, -1]
-    p_short_any = np.exp(model.log_prob(x, short, np.ones(30, int))) + \
-        np.exp(model.log_prob(x, minus, np.ones(30, int)))
+    p_short_any = np.exp(model.log_prob(x, short, np.ones(30, int))) + np.exp(
+        model.log_prob(x, minus, np.ones(30, int))
+    )
     np.testing.assert_allclose(stats[:, 2], 1 - p_short_any, rtol=1e-10)
 
 

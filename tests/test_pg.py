@@ -23,8 +23,10 @@ def _finite_difference(model, x, y, lengths, temperature, h=1e-6):
         up, down = model.theta.copy(), model.theta.copy()
         up[k] += h
         down[k] -= h
-        out[:, k] = (LinearAR(model.d, up).log_prob(x, y, lengths, temperature)
-                     - LinearAR(model.d, down).log_prob(x, y, lengths, temperature)) / (2 * h)
+        out[:, k] = (
+            LinearAR(model.d, up).log_prob(x, y, lengths, temperature)
+            - LinearAR(model.d, down).log_prob(x, y, lengths, temperature)
+        ) / (2 * h)
     return out
 
 
@@ -78,8 +80,12 @@ def test_policy_gradient_is_the_gradient_of_the_expected_reward(rng):
 
         pg = rl.policy_gradient(model, x, y, lengths, np.exp(model.log_prob(x, y, lengths)) * reward)
         h = 1e-6
-        fd = np.array([(expected_reward(model.theta + h * e) - expected_reward(model.theta - h * e)) / (2 * h)
-                       for e in np.eye(model.theta.size)])
+        fd = np.array(
+            [
+                (expected_reward(model.theta + h * e) - expected_reward(model.theta - h * e)) / (2 * h)
+                for e in np.eye(model.theta.size)
+            ]
+        )
         np.testing.assert_allclose(pg, fd, atol=1e-8)
 
 
@@ -90,8 +96,20 @@ def test_group_rollout_matches_reference(group, name, rng):
     model = random_model(d, rng, scale=0.8)
     x, y = np.empty((n, d), np.int8), np.empty((n, d), np.int8)
     lengths, rewarded = np.empty(n, np.int64), np.empty(n, np.bool_)
-    _group_rollout(model.policy_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 1), start, group,
-                   1 / 1.5, name == "e2e", x, y, lengths, rewarded)
+    _group_rollout(
+        model.policy_params(),
+        model.offsets,
+        np.uint64(KEY),
+        np.uint64(KEY + 1),
+        start,
+        group,
+        1 / 1.5,
+        name == "e2e",
+        x,
+        y,
+        lengths,
+        rewarded,
+    )
     want = ref.group_rollout(model.theta, d, KEY, KEY + 1, start, group, n, 1.5, name == "e2e")
     for a, b in zip((x, y, lengths, rewarded), want):
         assert np.array_equal(a, b)
@@ -99,8 +117,19 @@ def test_group_rollout_matches_reference(group, name, rng):
     if group == 1:  # the STaR rollout is the group-of-one case
         x1, y1 = np.empty_like(x), np.empty_like(y)
         l1, r1 = np.empty_like(lengths), np.empty_like(rewarded)
-        _rollout(model.policy_params(), model.offsets, np.uint64(KEY), np.uint64(KEY + 1), start, 1 / 1.5,
-                 name == "e2e", x1, y1, l1, r1)
+        _rollout(
+            model.policy_params(),
+            model.offsets,
+            np.uint64(KEY),
+            np.uint64(KEY + 1),
+            start,
+            1 / 1.5,
+            name == "e2e",
+            x1,
+            y1,
+            l1,
+            r1,
+        )
         assert np.array_equal(x1, x) and np.array_equal(y1, y) and np.array_equal(r1, rewarded)
 
 
@@ -124,8 +153,17 @@ def test_step_is_the_documented_update(algorithm, group, rng):
     """Two steps against the reference: rollouts, advantages, mean gradient, anchor."""
     d, batch, lr, anchor = 5, 40, 0.3, 0.2
     model = random_model(d, rng, scale=0.5)
-    pg = rl.PolicyGradient(model, algorithm, seed=3, lr=lr, batch_size=batch, group_size=group,
-                           reward="e2e", temperature=1.3, anchor=anchor)
+    pg = rl.PolicyGradient(
+        model,
+        algorithm,
+        seed=3,
+        lr=lr,
+        batch_size=batch,
+        group_size=group,
+        reward="e2e",
+        temperature=1.3,
+        anchor=anchor,
+    )
     theta = model.theta.copy()
     for step in (1, 2):
         key_x = rl.stream_key(3, rl.STREAM_PG_PROMPTS, step)
@@ -140,8 +178,7 @@ def test_step_is_the_documented_update(algorithm, group, rng):
         counts = pg.step()
         np.testing.assert_allclose(pg.model.theta, theta, rtol=1e-9, atol=1e-12)
         assert counts["samples"] == batch * group and counts["kept"] == int(rewards.sum())
-        assert counts["kept_long_wrong"] == int(np.sum(rewards & (lengths == d)
-                                                       & ~ref.reward_cot(x, y, lengths)))
+        assert counts["kept_long_wrong"] == int(np.sum(rewards & (lengths == d) & ~ref.reward_cot(x, y, lengths)))
     assert np.array_equal(model.theta, pg.theta_0), "the starting model is not modified"
 
 
@@ -156,8 +193,9 @@ def test_pg_steps_do_not_depend_on_thread_count(rng):
         try:
             thetas = []
             for algorithm, group in (("reinforce", 1), ("grpo", 8)):
-                pg = rl.PolicyGradient(model, algorithm, seed=5, lr=0.5, batch_size=700 // group,
-                                       group_size=group, reward="cot")
+                pg = rl.PolicyGradient(
+                    model, algorithm, seed=5, lr=0.5, batch_size=700 // group, group_size=group, reward="cot"
+                )
                 for _ in range(3):
                     pg.step()
                 thetas.append(pg.model.theta.copy())
@@ -170,8 +208,16 @@ def test_pg_steps_do_not_depend_on_thread_count(rng):
 
 def test_bad_arguments_are_rejected(rng):
     model = random_model(3, rng)
-    for kwargs in ({"algorithm": "ppo"}, {"reward": "length"}, {"lr": 0.0}, {"batch_size": 0},
-                   {"group_size": 2}, {"temperature": -1.0}, {"anchor": -0.1}, {"baseline": "median"}):
+    for kwargs in (
+        {"algorithm": "ppo"},
+        {"reward": "length"},
+        {"lr": 0.0},
+        {"batch_size": 0},
+        {"group_size": 2},
+        {"temperature": -1.0},
+        {"anchor": -0.1},
+        {"baseline": "median"},
+    ):
         args = {"algorithm": "reinforce", "seed": 0, "lr": 0.1, "batch_size": 4, **kwargs}
         with pytest.raises(ValueError):
             rl.PolicyGradient(model, **args)

@@ -10,10 +10,22 @@ import proofs_check
 from proofs_check import _core
 from proofs_check.__main__ import main
 
-REQUIRED_IDS = {"lemma1", "posterior_2a", "greedy_threshold", "sampling_after_pretrain",
-                "sgd_bound", "prop1", "prop2", "prop3", "theorem1", "star_recursion",
-                "star_closed_form", "rounds_to_greedy", "error_compounding",
-                "theorem2_complexity"}
+REQUIRED_IDS = {
+    "lemma1",
+    "posterior_2a",
+    "greedy_threshold",
+    "sampling_after_pretrain",
+    "sgd_bound",
+    "prop1",
+    "prop2",
+    "prop3",
+    "theorem1",
+    "star_recursion",
+    "star_closed_form",
+    "rounds_to_greedy",
+    "error_compounding",
+    "theorem2_complexity",
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +63,7 @@ def test_known_verdicts(report):
 def test_crash_is_reported_and_exit_code_1(monkeypatch, capsys):
     def boom(ev):
         raise RuntimeError("deliberate")
+
     broken = _core.Claim("broken_check", "a check that crashes", "raises", boom)
     monkeypatch.setattr(_core, "CLAIMS", _core.CLAIMS + [broken])
     monkeypatch.setattr(proofs_check, "CLAIMS", _core.CLAIMS)
@@ -72,7 +85,6 @@ def test_failed_requirement_means_unproved():
 
 def test_bad_arguments_exit_2():
     for args in (["--only", "no_such_claim"], ["--json", "/no/such/dir/x.json"], ["--bogus"]):
-        proc = subprocess.run([sys.executable, "-m", "proofs_check", *args],
-                              capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, "-m", "proofs_check", *args], capture_output=True, text=True)
         assert proc.returncode == 2, args
         assert proc.stderr.strip() and "Traceback" not in proc.stderr

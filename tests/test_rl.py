@@ -31,6 +31,7 @@ def test_kept_set_holds_exactly_the_rewarded_samples(pretrained, reward):
 
 def test_warm_round_continues_the_sgd_state(pretrained):
     import copy
+
     state = copy.deepcopy(pretrained)
     steps_before = state.steps.copy()
     kept, counts = rl.sample_and_filter(state.model(), 10_000, seed=2, round_index=1)
@@ -46,8 +47,10 @@ def test_star_doubles_the_odds_of_long_answers():
     between 1.6 and 2.4 rules out both "no growth" and runaway growth while leaving
     room for the estimation error of each round (about 3% here).
     """
-    result = run(SimulationConfig(d=8, p_long=0.05, rounds=4, target_accuracy=None,
-                                  long_target=30_000, eval_prompts=20_000), show_progress=False)
+    result = run(
+        SimulationConfig(d=8, p_long=0.05, rounds=4, target_accuracy=None, long_target=30_000, eval_prompts=20_000),
+        show_progress=False,
+    )
     p = [result["pretrain"]["p_long"]] + [r["p_long"] for r in result["rl"]]
     odds = np.array(p) / (1 - np.array(p))
     factors = odds[1:] / odds[:-1]
@@ -57,8 +60,9 @@ def test_star_doubles_the_odds_of_long_answers():
 
 
 def test_star_reaches_greedy_success_and_stops():
-    result = run(SimulationConfig(d=8, p_long=0.2, rounds=8, long_target=20_000, eval_prompts=5000),
-                 show_progress=False)
+    result = run(
+        SimulationConfig(d=8, p_long=0.2, rounds=8, long_target=20_000, eval_prompts=5000), show_progress=False
+    )
     last = result["rl"][-1]
     assert last["greedy_accuracy"] >= 0.99 and last["greedy_length"] == pytest.approx(8)
     assert all(r["greedy_accuracy"] < 0.99 for r in result["rl"][:-1])
@@ -68,12 +72,14 @@ def test_star_reaches_greedy_success_and_stops():
 @pytest.mark.parametrize("warm", [False, True])
 def test_streaming_round_equals_sample_then_train(pretrained, warm):
     import copy
+
     model = pretrained.model()
     lambdas = ntp.default_lambdas(8, 10_000, 500)
     kept, counts = rl.sample_and_filter(model, 30_000, seed=4, round_index=2, chunk=7000)
     base = copy.deepcopy(pretrained) if warm else None
     want = rl.train_on_kept(kept, lambdas, state=base)
-    got, counts_stream = rl.star_round(model, 30_000, lambdas, seed=4, round_index=2, chunk=5000,
-                                       state=copy.deepcopy(pretrained) if warm else None)
+    got, counts_stream = rl.star_round(
+        model, 30_000, lambdas, seed=4, round_index=2, chunk=5000, state=copy.deepcopy(pretrained) if warm else None
+    )
     assert counts_stream == counts
     assert np.array_equal(got.model().theta, want.model().theta)

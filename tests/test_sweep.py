@@ -21,8 +21,14 @@ SMALL = ["--long-target", "5000", "--eval-prompts", "2000"]
 
 
 def run_cli(args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "linparity.sweep", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "linparity.sweep", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        **kwargs,
+    )
 
 
 def run_files(out):
@@ -43,16 +49,23 @@ def without_timings(obj):
 
 
 def expected_keys(ds, p_longs, schedules, seeds, axes=None, budget=None):
-    specs = sweep.build_grid(ds, p_longs, [sweep.parse_schedule(s) for s in schedules], seeds,
-                             axes or {"long_target": [5000], "eval_prompts": [2000]}, budget)
+    specs = sweep.build_grid(
+        ds,
+        p_longs,
+        [sweep.parse_schedule(s) for s in schedules],
+        seeds,
+        axes or {"long_target": [5000], "eval_prompts": [2000]},
+        budget,
+    )
     return {sweep.run_key(s) for s in specs}
 
 
 # --------------------------------------------------------------------------- grid and metric
 
+
 def test_schedules():
     poly, exp = sweep.parse_schedule("poly:2:1.5"), sweep.parse_schedule("exp:1:4")
-    assert poly.p_long(4) == pytest.approx(2 * 4 ** -1.5) and exp.p_long(8) == pytest.approx(0.25)
+    assert poly.p_long(4) == pytest.approx(2 * 4**-1.5) and exp.p_long(8) == pytest.approx(0.25)
     assert (poly.label, exp.label) == ("poly:2:1.5", "exp:1:4")
     assert poly.predicted_growth(4, 4) == 1 and exp.predicted_growth(8, 8) == 1
     assert poly.predicted_growth(8, 4) > 1 and exp.predicted_growth(12, 8) > 1
@@ -65,12 +78,17 @@ def test_bad_schedules(text):
 
 
 def test_grid_is_the_full_product_without_duplicates():
-    specs = sweep.build_grid([6, 8, 8], [0.2], [sweep.parse_schedule("poly:1:1")], 2,
-                             {"rl": ["star", "none"], "long_target": [5000]}, None)
+    specs = sweep.build_grid(
+        [6, 8, 8], [0.2], [sweep.parse_schedule("poly:1:1")], 2, {"rl": ["star", "none"], "long_target": [5000]}, None
+    )
     assert len(specs) == 2 * 2 * 2 * 2  # d x (p, schedule) x seeds x rl; the repeated d=8 is merged
     assert len({sweep.run_key(s) for s in specs}) == len(specs)
-    assert {(s["config"]["d"], s["schedule"]) for s in specs} == {(6, "p=0.2"), (8, "p=0.2"),
-                                                                (6, "poly:1:1"), (8, "poly:1:1")}
+    assert {(s["config"]["d"], s["schedule"]) for s in specs} == {
+        (6, "p=0.2"),
+        (8, "p=0.2"),
+        (6, "poly:1:1"),
+        (8, "poly:1:1"),
+    }
     assert {s["config"]["p_long"] for s in specs if s["schedule"] == "poly:1:1"} == {1 / 6, 1 / 8}
 
 
@@ -102,11 +120,17 @@ def test_samples_to_generalise():
     assert f(star)["samples"] == 330_000 and f(star)["stage"] == "round 2"
     assert f(star, budget=329_999)["reached"] is False  # the stage that reached it is past the budget
     assert f(star, budget=330_000)["reached"] is True
-    assert f(_result(0.5, [(50_000, 0.98)])) == {"reached": False, "samples": None, "stage": None,
-                                                 "samples_used": 250_000}
+    assert f(_result(0.5, [(50_000, 0.98)])) == {
+        "reached": False,
+        "samples": None,
+        "stage": None,
+        "samples_used": 250_000,
+    }
     assert f(_result(0.5, []), budget=100_000)["reached"] is False
-    pg = {"pretrain": {"samples": 10, "greedy_accuracy": 0.5},
-          "rl": [{"step": 1, "cumulative_samples": 20, "greedy_accuracy": 0.995}]}
+    pg = {
+        "pretrain": {"samples": 10, "greedy_accuracy": 0.5},
+        "rl": [{"step": 1, "cumulative_samples": 20, "greedy_accuracy": 0.995}],
+    }
     assert f(pg) == {"reached": True, "samples": 20, "stage": "step 1", "samples_used": 20}
 
 
@@ -132,27 +156,40 @@ def test_budget_caps_the_rounds_and_is_recorded():
     assert sweep.apply_budget(auto, 10_240)[0]["rl_steps"] == 10
     tighter = sweep.apply_budget(dict(config, max_samples=400_000), 500_000)
     assert tighter[0]["max_samples"] == 400_000 and tighter[1]["max_samples"] == [400_000, 400_000]
-    spec = sweep.build_grid([8], [0.2], [], 1, {"samples_per_round": [100_000], "pretrain_samples": [200_000]},
-                            500_000)[0]
+    spec = sweep.build_grid(
+        [8], [0.2], [], 1, {"samples_per_round": [100_000], "pretrain_samples": [200_000]}, 500_000
+    )[0]
     # SimulationConfig has the exact cap (max_samples), so the grid sets it too.
     assert spec["config"]["rounds"] == 3 and spec["budget"] == 500_000
     assert spec["caps"] == {"rounds": [20, 3], "max_samples": [None, 500_000]}
     assert spec["config"]["max_samples"] == 500_000
 
 
-@pytest.mark.parametrize("args", [
-    [],                                            # no p at all: empty grid
-    ["--p-long"],                                  # empty list
-    ["--seeds", "0"],
-    ["--p-long", "1.5"], ["--p-long", "-0.1"], ["--p-long", "nan"],
-    ["--p-schedule", "poly:2:0"],                  # p = 2 at every d
-    ["--p-schedule", "lin:1:1"], ["--p-schedule", "exp:1:0"],
-    ["--d", "1"], ["--d", "six"],
-    ["--rl", "ppo"], ["--temperature", "0"], ["--star-mode", "lukewarm"], ["--target-accuracy", "0.9"],
-    ["--budget", "0"], ["--budget", "lots"],
-    ["--workers", "0"], ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
-    ["--no-such-flag"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],  # no p at all: empty grid
+        ["--p-long"],  # empty list
+        ["--seeds", "0"],
+        ["--p-long", "1.5"],
+        ["--p-long", "-0.1"],
+        ["--p-long", "nan"],
+        ["--p-schedule", "poly:2:0"],  # p = 2 at every d
+        ["--p-schedule", "lin:1:1"],
+        ["--p-schedule", "exp:1:0"],
+        ["--d", "1"],
+        ["--d", "six"],
+        ["--rl", "ppo"],
+        ["--temperature", "0"],
+        ["--star-mode", "lukewarm"],
+        ["--target-accuracy", "0.9"],
+        ["--budget", "0"],
+        ["--budget", "lots"],
+        ["--workers", "0"],
+        ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+        ["--no-such-flag"],
+    ],
+)
 def test_bad_grid_gives_one_line_exit_2_and_writes_nothing(args, tmp_path, capsys):
     out = tmp_path / "sweep"
     base = ["--out", str(out)] + (["--d", "6"] if "--d" not in args else [])
@@ -177,19 +214,30 @@ def test_bad_grid_in_a_real_process(tmp_path):
 
 # --------------------------------------------------------------------------- storage and report
 
+
 def test_load_run_rejects_corrupt_and_foreign_files(tmp_path):
     spec = sweep.build_grid([6], [0.2], [], 1, {}, None)[0]
     key = sweep.run_key(spec)
-    good = {"config": {}, "pretrain": {}, "rl": [], "wall_seconds": 0.0,
-            "sweep": {"key": key, "spec": spec, "generalised": {}}}
+    good = {
+        "config": {},
+        "pretrain": {},
+        "rl": [],
+        "wall_seconds": 0.0,
+        "sweep": {"key": key, "spec": spec, "generalised": {}},
+    }
     path = tmp_path / f"{key}.json"
     write_atomic(path, json.dumps(good))
     assert sweep.load_run(path, key) == good
     assert sweep.load_run(path, "0" * 16) is None
     text = path.read_text()
-    for bad in (text[: len(text) // 2], "", "[]", json.dumps({**good, "rl": None} | {"pretrain": None})[:-1],
-                json.dumps({k: v for k, v in good.items() if k != "rl"}),
-                json.dumps({**good, "sweep": {**good["sweep"], "spec": {**spec, "budget": 5}}})):
+    for bad in (
+        text[: len(text) // 2],
+        "",
+        "[]",
+        json.dumps({**good, "rl": None} | {"pretrain": None})[:-1],
+        json.dumps({k: v for k, v in good.items() if k != "rl"}),
+        json.dumps({**good, "sweep": {**good["sweep"], "spec": {**spec, "budget": 5}}}),
+    ):
         path.write_text(bad)
         assert sweep.load_run(path) is None
     renamed = tmp_path / ("f" * 16 + ".json")
@@ -200,14 +248,28 @@ def test_load_run_rejects_corrupt_and_foreign_files(tmp_path):
 
 def test_growth_table_counts_unreached_runs_as_infinite():
     def row(schedule, d, p, seed, n):
-        return {"key": f"{schedule}{d}{seed}", "schedule": schedule, "d": d, "p_long": p, "seed": seed,
-                "rl": "star", "reached": n is not None, "samples_to_generalise": n}
-    rows = [row("poly:1:1", 8, 0.125, 0, 100), row("poly:1:1", 8, 0.125, 1, 300),
-            row("poly:1:1", 16, 0.0625, 0, 400), row("poly:1:1", 16, 0.0625, 1, 400),
-            row("exp:1:4", 8, 0.25, 0, 100), row("exp:1:4", 8, 0.25, 1, None)]
+        return {
+            "key": f"{schedule}{d}{seed}",
+            "schedule": schedule,
+            "d": d,
+            "p_long": p,
+            "seed": seed,
+            "rl": "star",
+            "reached": n is not None,
+            "samples_to_generalise": n,
+        }
+
+    rows = [
+        row("poly:1:1", 8, 0.125, 0, 100),
+        row("poly:1:1", 8, 0.125, 1, 300),
+        row("poly:1:1", 16, 0.0625, 0, 400),
+        row("poly:1:1", 16, 0.0625, 1, 400),
+        row("exp:1:4", 8, 0.25, 0, 100),
+        row("exp:1:4", 8, 0.25, 1, None),
+    ]
     lines = sweep.growth_table(rows).splitlines()
     poly16 = next(line for line in lines if line.startswith("poly:1:1") and " 16 " in line)
-    assert "400" in poly16 and "x2" in poly16 and f"x{2 ** 16:.3g}" in poly16  # d^(9 + 7 kappa)
+    assert "400" in poly16 and "x2" in poly16 and f"x{2**16:.3g}" in poly16  # d^(9 + 7 kappa)
     exp8 = next(line for line in lines if line.startswith("exp:1:4"))
     assert "1/2" in exp8 and "not reached" in exp8
 
@@ -242,11 +304,27 @@ def test_progress_bar_shows_runs_and_eta_on_a_tty_only():
 
 # --------------------------------------------------------------------------- real Dask runs
 
+
 @pytest.mark.slow
 def test_local_cluster_sweep_then_resume_redoes_only_missing_and_corrupt(tmp_path):
     out = tmp_path / "sweep"
-    args = ["--out", str(out), "--d", "6", "8", "--p-long", "0.2", "--p-schedule", "poly:1:1", "--seeds", "2",
-            "--workers", "2", "--quiet", *SMALL]
+    args = [
+        "--out",
+        str(out),
+        "--d",
+        "6",
+        "8",
+        "--p-long",
+        "0.2",
+        "--p-schedule",
+        "poly:1:1",
+        "--seeds",
+        "2",
+        "--workers",
+        "2",
+        "--quiet",
+        *SMALL,
+    ]
     assert sweep.main(args) == 0
     files = run_files(out)
     keys = expected_keys([6, 8], [0.2], ["poly:1:1"], 2)
@@ -288,10 +366,31 @@ def test_a_failing_run_is_reported_and_the_others_are_kept(tmp_path, capsys):
 @pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume(tmp_path):
     out = tmp_path / "sweep"
-    args = ["--out", str(out), "--d", "6", "7", "8", "9", "--p-long", "0.2", "0.1", "--seeds", "2",
-            "--workers", "1", "--quiet", *SMALL]
-    proc = subprocess.Popen([sys.executable, "-m", "linparity.sweep", *args], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = [
+        "--out",
+        str(out),
+        "--d",
+        "6",
+        "7",
+        "8",
+        "9",
+        "--p-long",
+        "0.2",
+        "0.1",
+        "--seeds",
+        "2",
+        "--workers",
+        "1",
+        "--quiet",
+        *SMALL,
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linparity.sweep", *args],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 240
         while not (out.exists() and run_files(out)) and proc.poll() is None and time.monotonic() < deadline:
@@ -322,10 +421,30 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
 def test_sigkill_of_a_local_worker_loses_nothing(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "sweep"
-    args = ["--out", str(out), "--d", "6", "7", "8", "9", "--p-long", "0.2", "--seeds", "2", "--workers", "2",
-            "--quiet", *SMALL]
-    proc = subprocess.Popen([sys.executable, "-m", "linparity.sweep", *args], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = [
+        "--out",
+        str(out),
+        "--d",
+        "6",
+        "7",
+        "8",
+        "9",
+        "--p-long",
+        "0.2",
+        "--seeds",
+        "2",
+        "--workers",
+        "2",
+        "--quiet",
+        *SMALL,
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linparity.sweep", *args],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 240
         while not (out.exists() and run_files(out)) and proc.poll() is None and time.monotonic() < deadline:
@@ -345,8 +464,14 @@ def test_sigkill_of_a_local_worker_loses_nothing(tmp_path):
 
 
 def _start(command, env=None):
-    return subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _stop(proc):
@@ -364,8 +489,19 @@ def _stop(proc):
 def test_sweep_on_dask_scheduler_and_worker_processes(tmp_path):
     dask = [sys.executable, "-m", "dask"]  # the `dask` command of this interpreter
     scheduler_file = tmp_path / "scheduler.json"
-    scheduler = _start([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                        "--scheduler-file", str(scheduler_file)])
+    scheduler = _start(
+        [
+            *dask,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        ]
+    )
     worker = None
     try:
         deadline = time.monotonic() + 60
@@ -374,12 +510,29 @@ def test_sweep_on_dask_scheduler_and_worker_processes(tmp_path):
             time.sleep(0.1)
         address = json.loads(scheduler_file.read_text())["address"]
         assert address.startswith("tcp://127.0.0.1:")
-        worker = _start([*dask, "worker", "--scheduler-file", str(scheduler_file),
-                         "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
-                        env={"NUMBA_NUM_THREADS": "1"})
+        worker = _start(
+            [
+                *dask,
+                "worker",
+                "--scheduler-file",
+                str(scheduler_file),
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+            ],
+            env={"NUMBA_NUM_THREADS": "1"},
+        )
         out = tmp_path / "sweep"
-        assert sweep.main(["--out", str(out), "--d", "6", "--p-long", "0.2", "0.4", "--scheduler", address,
-                           "--quiet", *SMALL]) == 0
+        assert (
+            sweep.main(
+                ["--out", str(out), "--d", "6", "--p-long", "0.2", "0.4", "--scheduler", address, "--quiet", *SMALL]
+            )
+            == 0
+        )
         files = run_files(out)
         assert {f.stem for f in files} == expected_keys([6], [0.2, 0.4], [], 1)
         assert all(json.loads(f.read_text())["sweep"]["numba_threads"] == 1 for f in files)

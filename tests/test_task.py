@@ -60,28 +60,35 @@ def test_a_stream_does_not_depend_on_how_it_is_split():
 
 def test_rewards_on_hand_made_cases():
     x = np.array([[1, -1, -1]] * 6, dtype=np.int8)  # prefix parities +1, -1, +1; chi = +1
-    y = np.array([[1, -1, 1],    # correct long
-                  [1, 0, 0],     # correct short (chi)
-                  [-1, 0, 0],    # wrong short
-                  [1, 1, 1],     # wrong chain, right last token
-                  [1, -1, -1],   # wrong last token
-                  [-1, 1, 1]],   # wrong chain and wrong first token, right last token
-                 dtype=np.int8)
+    y = np.array(
+        [
+            [1, -1, 1],  # correct long
+            [1, 0, 0],  # correct short (chi)
+            [-1, 0, 0],  # wrong short
+            [1, 1, 1],  # wrong chain, right last token
+            [1, -1, -1],  # wrong last token
+            [-1, 1, 1],
+        ],  # wrong chain and wrong first token, right last token
+        dtype=np.int8,
+    )
     lengths = np.array([3, 1, 1, 3, 3, 3])
     assert task.reward_cot(x, y, lengths).tolist() == [True, True, False, False, False, False]
     assert task.reward_e2e(x, y, lengths).tolist() == [True, True, False, True, False, True]
     assert task.format_response(y[0], 3) == "+ - + EOS"
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: task.draw_demonstrations(10, 1, 0.5, key=0),
-    lambda: task.draw_demonstrations(10, 4, 1.5, key=0),
-    lambda: task.draw_demonstrations(10, 4, float("nan"), key=0),
-    lambda: task.draw_prompts(-1, 4, key=0),
-    lambda: task.stream_key(-3),
-    lambda: task.reward("exact", np.ones((1, 2)), np.ones((1, 2)), np.array([2])),
-    lambda: task.reward_cot(np.ones((1, 2)), np.array([[1, 1]]), np.array([3])),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: task.draw_demonstrations(10, 1, 0.5, key=0),
+        lambda: task.draw_demonstrations(10, 4, 1.5, key=0),
+        lambda: task.draw_demonstrations(10, 4, float("nan"), key=0),
+        lambda: task.draw_prompts(-1, 4, key=0),
+        lambda: task.stream_key(-3),
+        lambda: task.reward("exact", np.ones((1, 2)), np.ones((1, 2)), np.array([2])),
+        lambda: task.reward_cot(np.ones((1, 2)), np.array([[1, 1]]), np.array([3])),
+    ],
+)
 def test_bad_input_is_a_clear_value_error(bad):
     with pytest.raises(ValueError):
         bad()

@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from linparity import theory
 
 probabilities = st.floats(min_value=1e-12, max_value=1.0 - 1e-12, allow_nan=False)
-fractions_01 = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(999999, 10**6),
-                            max_denominator=10**6)
+fractions_01 = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(999999, 10**6), max_denominator=10**6)
 
 
 def exact_star(p, n):
@@ -28,8 +27,8 @@ def exact_star(p, n):
 
 # --- published values -------------------------------------------------------
 
-@pytest.mark.parametrize("p_long, rounds", [(0.5, 0), (0.3, 1), (0.1, 3), (0.01, 6),
-                                            (1e-3, 9), (1e-6, 19)])
+
+@pytest.mark.parametrize("p_long, rounds", [(0.5, 0), (0.3, 1), (0.1, 3), (0.01, 6), (1e-3, 9), (1e-6, 19)])
 def test_rounds_to_greedy_table(p_long, rounds):
     assert theory.rounds_to_greedy(p_long) == rounds
     assert isinstance(theory.rounds_to_greedy(p_long), int)
@@ -91,8 +90,7 @@ def test_pretrain_quantities():
     assert theory.pretrain_short_correct(0.25) == pytest.approx(0.375)
     assert theory.pretrain_sampling_accuracy(0.25) == pytest.approx(0.625)
     assert theory.pretrain_mean_length(0.25, 50) == pytest.approx(13.25)
-    np.testing.assert_allclose(theory.pretrain_greedy_accuracy([0.1, 0.34, 1 / 3]),
-                               [0.5, 1.0, 0.5])
+    np.testing.assert_allclose(theory.pretrain_greedy_accuracy([0.1, 0.34, 1 / 3]), [0.5, 1.0, 0.5])
     assert theory.pretrain_greedy_accuracy(sp.Rational(1, 3)) == 0.75
     assert theory.lemma1_weight(0.5) == pytest.approx(math.log(3))
     assert theory.lemma1_weight(1e-12) == pytest.approx(2e-12, rel=1e-9)
@@ -107,6 +105,7 @@ def test_star_long_fraction_extremes():
 
 
 # --- properties ----------------------------------------------------------------
+
 
 @settings(max_examples=200, deadline=None)
 @given(p=fractions_01, n=st.integers(0, 60))
@@ -153,35 +152,48 @@ def test_pretrain_and_star_twins_match_sympy(p, d, n):
     s = {"p_long": p}
     assert float(theory.lemma1_weight(p)) == pytest.approx(_evalf("lemma1_weight", **s), rel=1e-12)
     assert float(theory.posterior_eos_after_copy(p)) == pytest.approx(
-        _evalf("posterior_eos_after_copy", **s), rel=1e-12)
+        _evalf("posterior_eos_after_copy", **s), rel=1e-12
+    )
     assert float(theory.pretrain_sampling_accuracy(p)) == pytest.approx(
-        _evalf("pretrain_sampling_accuracy", **s), rel=1e-12)
+        _evalf("pretrain_sampling_accuracy", **s), rel=1e-12
+    )
     assert float(theory.pretrain_mean_length(p, d)) == pytest.approx(
-        _evalf("pretrain_mean_length", p_long=p, d=d), rel=1e-12)
-    assert float(theory.star_long_fraction(p, n)) == pytest.approx(
-        _evalf("star_closed_form", p_long=p, n=n), rel=1e-12)
+        _evalf("pretrain_mean_length", p_long=p, d=d), rel=1e-12
+    )
+    assert float(theory.star_long_fraction(p, n)) == pytest.approx(_evalf("star_closed_form", p_long=p, n=n), rel=1e-12)
     assert float(theory.compounded_error(n, 1e-3)) == pytest.approx(
-        _evalf("compounded_error", n=n, epsilon=1e-3), rel=1e-12)
+        _evalf("compounded_error", n=n, epsilon=1e-3), rel=1e-12
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(p=unit, d=st.integers(2, 50), T=st.floats(1, 1e9), lam=st.floats(1e-4, 10),
-       delta=st.floats(0.01, 1), frac=st.floats(0, 1))
+@given(
+    p=unit,
+    d=st.integers(2, 50),
+    T=st.floats(1, 1e9),
+    lam=st.floats(1e-4, 10),
+    delta=st.floats(0.01, 1),
+    frac=st.floats(0, 1),
+)
 def test_bound_twins_match_sympy(p, d, T, lam, delta, frac):
     l = 2 + int(frac * (d - 2))
     s = {"p_long": p, "d": d, "T": T, "lambda_": lam, "delta": delta}
     for form in ("published", "derived"):
         for scale in ("logit", "probability"):
             assert float(theory.prop1_bound(T, lam, delta, d, p, form, scale)) == pytest.approx(
-                _evalf(f"prop1_{form}_{scale}", **s), rel=1e-10)
+                _evalf(f"prop1_{form}_{scale}", **s), rel=1e-10
+            )
         for branch in ("copy", "flip"):
             assert float(theory.prop2_bound(T, lam, delta, d, p, branch, form)) == pytest.approx(
-                _evalf(f"prop2_{form}_{branch}", **s), rel=1e-10)
+                _evalf(f"prop2_{form}_{branch}", **s), rel=1e-10
+            )
     assert float(theory.prop3_bound(T, lam, delta, d, l)) == pytest.approx(
-        _evalf("prop3", T=T, lambda_=lam, delta=delta, d=d, l=l), rel=1e-10)
+        _evalf("prop3", T=T, lambda_=lam, delta=delta, d=d, l=l), rel=1e-10
+    )
     assert float(theory.sgd_excess_loss_bound(T, lam, delta, 2 * d)) == pytest.approx(
-        float(E["sgd_excess_loss_bound"].evalf(30, subs={S.T: T, S.lambda_: lam, S.delta: delta,
-                                                          S.rho_sq: 2 * d})), rel=1e-10)
+        float(E["sgd_excess_loss_bound"].evalf(30, subs={S.T: T, S.lambda_: lam, S.delta: delta, S.rho_sq: 2 * d})),
+        rel=1e-10,
+    )
 
 
 @settings(max_examples=80, deadline=None)
@@ -199,21 +211,28 @@ def test_sgd_horizon_is_minimal_and_matches_lambertw(rate):
 
 # --- monotonicity and solving for epsilon --------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
-@given(p=unit, d=st.integers(2, 40), T=st.floats(3, 1e8), lam=st.floats(1e-4, 1),
-       delta=st.floats(0.01, 1))
+@given(p=unit, d=st.integers(2, 40), T=st.floats(3, 1e8), lam=st.floats(1e-4, 1), delta=st.floats(0.01, 1))
 def test_bounds_decrease_in_T_and_increase_in_d(p, d, T, lam, delta):
     # (1 + ln T)/T decreases for T >= 1, so every estimation term does
-    for bound in (lambda T_, d_: theory.prop1_bound(T_, lam, delta, d_, p),
-                  lambda T_, d_: theory.prop2_bound(T_, lam, delta, d_, p, "flip"),
-                  lambda T_, d_: theory.prop3_bound(T_, lam, delta, d_, 2)):
+    for bound in (
+        lambda T_, d_: theory.prop1_bound(T_, lam, delta, d_, p),
+        lambda T_, d_: theory.prop2_bound(T_, lam, delta, d_, p, "flip"),
+        lambda T_, d_: theory.prop3_bound(T_, lam, delta, d_, 2),
+    ):
         assert bound(2 * T, d) < bound(T, d)
         assert bound(T, d + 1) > bound(T, d)
 
 
 @settings(max_examples=40, deadline=None)
-@given(p=st.floats(0.02, 0.98), d=st.integers(2, 30), eps=st.floats(1e-3, 0.3),
-       delta=st.floats(0.01, 1), l_frac=st.floats(0, 1))
+@given(
+    p=st.floats(0.02, 0.98),
+    d=st.integers(2, 30),
+    eps=st.floats(1e-3, 0.3),
+    delta=st.floats(0.01, 1),
+    l_frac=st.floats(0, 1),
+)
 def test_solved_parameters_meet_epsilon(p, d, eps, delta, l_frac):
     l = 2 + int(l_frac * (d - 2))
     lam, T = theory.solve_prop1(d, p, eps, delta)
@@ -234,7 +253,7 @@ def test_regularised_optima_obey_the_derived_bias_terms(p, lam):
     a0 = float(theory.lemma1_weight(p))
     a = float(theory.regularised_position1_weight(p, lam))
     assert 0 <= a <= a0
-    assert a0 - a <= 4 * lam * a0 / (1 - p * p) * (1 + 1e-9)   # derived B_1
+    assert a0 - a <= 4 * lam * a0 / (1 - p * p) * (1 + 1e-9)  # derived B_1
     u, v = theory.regularised_2a_logits(p, lam)
     copy_term = lam * (1 + p) * abs(math.log(2 * p / (1 - p))) / (8 * p * (1 - p))
     assert abs(1 / (1 + math.exp(-u)) - (1 - p) / (1 + p)) <= copy_term * (1 + 1e-9) + 1e-15
@@ -268,13 +287,14 @@ def test_sample_complexity_monotone(d, p):
 
 
 def test_sample_lower_bound_is_the_counting_bound():
-    assert theory.sample_lower_bound(8, 0.25) == pytest.approx(1 / (2 * (0.25 + 2 ** -7)))
+    assert theory.sample_lower_bound(8, 0.25) == pytest.approx(1 / (2 * (0.25 + 2**-7)))
     d = np.array([8.0, 16.0, 24.0])
     bits = np.diff(np.log2(theory.sample_lower_bound(d, 2 ** (-d / 4)))) / 8
     assert np.all(np.abs(bits - 0.25) < 0.01)  # 2^(d/k) growth for p = 2^-(d/k), k = 4
 
 
 # --- the package's interface ----------------------------------------------------
+
 
 def test_every_public_name_resolves():
     assert len(theory.__all__) == len(set(theory.__all__)) == 36

@@ -103,8 +103,8 @@ def _position2a(g, a, x, y, lengths, samples, state, lam, horizon):
     Its block is a context block over m = 1 token followed by the bias.
     """
     d = x.shape[1]
-    u, gy = g[0:2 * d].reshape((2, d)), g[2 * d:2 * d + 1]
-    au, ay = a[0:2 * d].reshape((2, d)), a[2 * d:2 * d + 1]
+    u, gy = g[0 : 2 * d].reshape((2, d)), g[2 * d : 2 * d + 1]
+    au, ay = a[0 : 2 * d].reshape((2, d)), a[2 * d : 2 * d + 1]
     t = int(state[0])
     h = state[1]
     for r in range(samples.shape[0]):
@@ -129,8 +129,8 @@ def _position2a(g, a, x, y, lengths, samples, state, lam, horizon):
 def _chain_block(g, a, state, lam, horizon, m, x, y):
     """Steps of chain position m + 1 over the long samples ``x``, ``y`` (target y_{m+1})."""
     d = x.shape[1]
-    u, gy = g[0:2 * d].reshape((2, d)), g[2 * d:2 * d + m]
-    au, ay = a[0:2 * d].reshape((2, d)), a[2 * d:2 * d + m]
+    u, gy = g[0 : 2 * d].reshape((2, d)), g[2 * d : 2 * d + m]
+    au, ay = a[0 : 2 * d].reshape((2, d)), a[2 * d : 2 * d + m]
     t = int(state[0])
     h = state[1]
     for i in range(x.shape[0]):
@@ -156,10 +156,10 @@ def _chain_pair(g1, a1, s1, lam1, hz1, m1, g2, a2, s2, lam2, hz2, m2, x, y):
     separate loops.
     """
     d = x.shape[1]
-    u1, y1 = g1[0:2 * d].reshape((2, d)), g1[2 * d:2 * d + m1]
-    v1, z1 = a1[0:2 * d].reshape((2, d)), a1[2 * d:2 * d + m1]
-    u2, y2 = g2[0:2 * d].reshape((2, d)), g2[2 * d:2 * d + m2]
-    v2, z2 = a2[0:2 * d].reshape((2, d)), a2[2 * d:2 * d + m2]
+    u1, y1 = g1[0 : 2 * d].reshape((2, d)), g1[2 * d : 2 * d + m1]
+    v1, z1 = a1[0 : 2 * d].reshape((2, d)), a1[2 * d : 2 * d + m1]
+    u2, y2 = g2[0 : 2 * d].reshape((2, d)), g2[2 * d : 2 * d + m2]
+    v2, z2 = a2[0 : 2 * d].reshape((2, d)), a2[2 * d : 2 * d + m2]
     t1, h1, t2, h2 = int(s1[0]), s1[1], int(s2[0]), s2[1]
     for i in range(x.shape[0]):
         on1 = t1 < hz1
@@ -184,8 +184,7 @@ def _chain_pair(g1, a1, s1, lam1, hz1, m1, g2, a2, s2, lam2, hz2, m2, x, y):
 
 
 @njit(cache=True, parallel=True)
-def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
-               x, y, lengths, order, x_long, y_long):
+def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets, x, y, lengths, order, x_long, y_long):
     """Run Algorithm 3 over the samples ``order[0], order[1], ...``.
 
     Every sample steps position 1 and position 2a (while their step counts are
@@ -212,8 +211,8 @@ def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
         state = np.empty(4)
         if it == 0 or it == n_it - 1:  # block 0 first, block 1 last
             k = 0 if it == 0 else 1
-            g = grad_sum[offsets[k]:offsets[k + 1]]
-            a = weighted_sum[offsets[k]:offsets[k + 1]]
+            g = grad_sum[offsets[k] : offsets[k + 1]]
+            a = weighted_sum[offsets[k] : offsets[k + 1]]
             state[0] = steps[k]
             state[1] = harmonic[k]
             if k == 0:
@@ -231,15 +230,16 @@ def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets,
         s2 = state[2:4]
         s1[0], s1[1] = steps[k1], harmonic[k1]
         s2[0], s2[1] = steps[k2], harmonic[k2]
-        g1 = grad_sum[offsets[k1]:offsets[k1 + 1]]
-        a1 = weighted_sum[offsets[k1]:offsets[k1 + 1]]
+        g1 = grad_sum[offsets[k1] : offsets[k1 + 1]]
+        a1 = weighted_sum[offsets[k1] : offsets[k1 + 1]]
         if k2 == k1:
             _chain_block(g1, a1, s1, lam[k1], horizon[k1], k1 - 1, x_long, y_long)
         else:
-            g2 = grad_sum[offsets[k2]:offsets[k2 + 1]]
-            a2 = weighted_sum[offsets[k2]:offsets[k2 + 1]]
-            _chain_pair(g1, a1, s1, lam[k1], horizon[k1], k1 - 1, g2, a2, s2, lam[k2], horizon[k2], k2 - 1,
-                        x_long, y_long)
+            g2 = grad_sum[offsets[k2] : offsets[k2 + 1]]
+            a2 = weighted_sum[offsets[k2] : offsets[k2 + 1]]
+            _chain_pair(
+                g1, a1, s1, lam[k1], horizon[k1], k1 - 1, g2, a2, s2, lam[k2], horizon[k2], k2 - 1, x_long, y_long
+            )
             steps[k2] = int(s2[0])
             harmonic[k2] = s2[1]
         steps[k1] = int(s1[0])

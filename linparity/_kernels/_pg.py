@@ -45,8 +45,8 @@ def _grad_position1(v, g, x, y, weight, lo, hi, inv_tau):
 def _grad_context(v, g, x, y, lengths, weight, lo, hi, inv_tau, m, is_2a):
     """Block over the context ``[x, y_1..y_m, y_m * x]`` (2a: m = 1 with the bias last)."""
     d = x.shape[1]
-    v_plus, vy, v_minus = v[0:d], v[d:d + m], v[d + m:2 * d + m]
-    g_plus, gy, g_minus = g[0:d], g[d:d + m], g[d + m:2 * d + m]
+    v_plus, vy, v_minus = v[0:d], v[d : d + m], v[d + m : 2 * d + m]
+    g_plus, gy, g_minus = g[0:d], g[d : d + m], g[d + m : 2 * d + m]
     for i in range(lo, hi):
         a = weight[i]
         if a == 0.0:
@@ -95,8 +95,8 @@ def _pg_gradient(theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers,
         # Block by block inside the chunk: a block's weights stay in cache, and every
         # coordinate still sums the chunk's samples in order.
         for k in range(d + 1):
-            v = theta[offsets[k]:offsets[k + 1]]
-            gk = g[offsets[k]:offsets[k + 1]]
+            v = theta[offsets[k] : offsets[k + 1]]
+            gk = g[offsets[k] : offsets[k + 1]]
             if k == 0:
                 _grad_position1(v, gk, x, y, weight, lo, hi, inv_tau)
             elif k == 1:

@@ -41,7 +41,7 @@ def _block(theta, offsets, l, d):
     the weights over y_1..y_m, u- (m = l - 1, or 1 for 2a)."""
     o = offsets[l]
     m = 1 if l == 1 else l - 1
-    return theta[o:o + d], theta[o + d:o + d + m], theta[o + d + m:o + 2 * d + m]
+    return theta[o : o + d], theta[o + d : o + d + m], theta[o + d + m : o + 2 * d + m]
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
@@ -107,7 +107,7 @@ def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, s
     ``longs`` is scratch for at least ``hi - lo`` row indices.
     """
     d = x.shape[1]
-    w1 = theta[offsets[0]:offsets[0] + d]
+    w1 = theta[offsets[0] : offsets[0] + d]
     up, wy, um = _block(theta, offsets, 1, d)
     bias = theta[offsets[1] + 2 * d + 1]
     n_long = 0
@@ -161,13 +161,14 @@ def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
     for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
         lo = c * RESPONSE_CHUNK
         hi = min(n, lo + RESPONSE_CHUNK)
-        w1 = theta[offsets[0]:offsets[0] + d]
+        w1 = theta[offsets[0] : offsets[0] + d]
         up, wy, um = _block(theta, offsets, 1, d)
         bias = theta[offsets[1] + 2 * d + 1]
         for i in range(lo, hi):
             stop = 1.0 if lengths[i] == 1 else -1.0
-            out[i] = _log_sigmoid(y[i, 0] * _x_dot(w1, x, i) * inv_tau) + \
-                _log_sigmoid(stop * (_ctx_dot(up, wy, um, x, i, y, i) + bias) * inv_tau)
+            out[i] = _log_sigmoid(y[i, 0] * _x_dot(w1, x, i) * inv_tau) + _log_sigmoid(
+                stop * (_ctx_dot(up, wy, um, x, i, y, i) + bias) * inv_tau
+            )
         for l in range(2, d + 1):  # position by position, each row's terms in order
             up, wy, um = _block(theta, offsets, l, d)
             for i in range(lo, hi):
@@ -191,7 +192,7 @@ def _response_stats(theta, offsets, x, out):
         xf = np.empty((hi - lo, d))
         cf = np.empty((hi - lo, d))
         logp_long = np.empty(hi - lo)
-        w1 = theta[offsets[0]:offsets[0] + d]
+        w1 = theta[offsets[0] : offsets[0] + d]
         up, wy, um = _block(theta, offsets, 1, d)
         bias = theta[offsets[1] + 2 * d + 1]
         for r in range(hi - lo):

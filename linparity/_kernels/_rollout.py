@@ -32,8 +32,7 @@ def _compact_rows(x, y, lengths, keep, x_out, y_out, len_out):
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)
-def _group_rollout(theta, offsets, key_x, key_y, start, group, inv_tau, end_to_end,
-                   x_out, y_out, len_out, reward_out):
+def _group_rollout(theta, offsets, key_x, key_y, start, group, inv_tau, end_to_end, x_out, y_out, len_out, reward_out):
     """Rollouts in groups of ``group`` responses to the same prompt (GRPO; REINFORCE is
     ``group == 1``, which is :func:`_rollout`).
 

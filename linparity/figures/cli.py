@@ -14,14 +14,20 @@ PROG = "linparity.figures"
 
 
 def _parser():
-    parser = OneLineParser(prog="python -m linparity.figures",
-                           description="Regenerate the figures: measured curves over predicted ones. Each figure's "
-                                       "measurements are stored in OUT/data/NAME.json and drawn from there.")
-    parser.add_argument("names", nargs="*", default=["all"], metavar="NAME",
-                        help=f"figures to make (default all): {', '.join(FIGURES)}")
+    parser = OneLineParser(
+        prog="python -m linparity.figures",
+        description="Regenerate the figures: measured curves over predicted ones. Each figure's "
+        "measurements are stored in OUT/data/NAME.json and drawn from there.",
+    )
+    parser.add_argument(
+        "names", nargs="*", default=["all"], metavar="NAME", help=f"figures to make (default all): {', '.join(FIGURES)}"
+    )
     parser.add_argument("--quick", action="store_true", help="small runs: a smoke test of every figure")
-    parser.add_argument("--replot", action="store_true",
-                        help="no simulation: redraw the figures, summary.json and README.md from OUT/data")
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="no simulation: redraw the figures, summary.json and README.md from OUT/data",
+    )
     parser.add_argument("--out", default="figures", help="output directory")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per measured curve (default 3; 1 with --quick)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -40,11 +46,17 @@ def compute_and_store(names, settings, out, say):
         start = time.perf_counter()
         record = FIGURES[name].compute(settings, runs)
         seconds = time.perf_counter() - start
-        record = {"figure": name, "paper": FIGURES[name].paper, "format": store.FORMAT,
-                  "predictions": store.PREDICTIONS, "quick": settings.quick, "seeds": list(settings.seeds),
-                  "seconds": seconds,
-                  "command": f"python -m linparity.figures {name}" + (" --quick" if settings.quick else "")
-                             + f" --out {out}", **record}
+        record = {
+            "figure": name,
+            "paper": FIGURES[name].paper,
+            "format": store.FORMAT,
+            "predictions": store.PREDICTIONS,
+            "quick": settings.quick,
+            "seeds": list(settings.seeds),
+            "seconds": seconds,
+            "command": f"python -m linparity.figures {name}" + (" --quick" if settings.quick else "") + f" --out {out}",
+            **record,
+        }
         say(f"{name}: {seconds:.1f}s -> {store.write(out, record)}")
 
 

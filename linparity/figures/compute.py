@@ -79,8 +79,9 @@ def rl_runs(settings, runs, d, p, algos=RL_ALGORITHMS):
     q = settings.pick
     out = {}
     for algo in algos:
-        fields = dict(d=d, p_long=p, rl=algo, long_target=q(100_000, 10_000), eval_prompts=q(10_000, 2_000),
-                      target_accuracy=None)
+        fields = dict(
+            d=d, p_long=p, rl=algo, long_target=q(100_000, 10_000), eval_prompts=q(10_000, 2_000), target_accuracy=None
+        )
         if algo == "star":
             fields.update(rounds=q(6, 2))
         else:
@@ -113,13 +114,25 @@ def accuracy_vs_samples(settings, runs):
                 n = min(1 << 16, stop - done)
                 state.partial_fit(*draw_demonstrations(n, d, p, key=key, start=done), check=False)
                 done += n
-            curve.append({"series": "ntp", "seed": seed, "samples": int(stop),
-                          "greedy_accuracy": evaluate(state.model(), x_eval)["greedy_accuracy"]})
+            curve.append(
+                {
+                    "series": "ntp",
+                    "seed": seed,
+                    "samples": int(stop),
+                    "greedy_accuracy": evaluate(state.model(), x_eval)["greedy_accuracy"],
+                }
+            )
     for algo, results in rl_runs(settings, runs, d, p).items():
         for seed, result in zip(settings.seeds, results):
             for stage in stages(result):
-                curve.append({"series": algo, "seed": seed, "samples": int(stage["samples"]),
-                              "greedy_accuracy": stage["record"]["greedy_accuracy"]})
+                curve.append(
+                    {
+                        "series": algo,
+                        "seed": seed,
+                        "samples": int(stage["samples"]),
+                        "greedy_accuracy": stage["record"]["greedy_accuracy"],
+                    }
+                )
             hit = first_generalising(result)
             generalised.append({"series": algo, "seed": seed, "samples": _int_or_none(hit and hit["samples"])})
     return _record({"d": d, "p_long": p, "ntp_samples": int(total)}, curve=curve, generalised=generalised)
@@ -136,10 +149,12 @@ def pretrain_threshold(settings, runs):
     rows = []
     for p in ps:
         for s in settings.seeds:
-            r = runs.run(d=d, p_long=float(p), seed=s, rl="none", long_target=q(100_000, 10_000),
-                         eval_prompts=q(10_000, 2_000))["pretrain"]
-            rows.append({"p_long": float(p), "seed": s, "greedy_accuracy": r["greedy_accuracy"],
-                         "long_fraction": r["p_long"]})
+            r = runs.run(
+                d=d, p_long=float(p), seed=s, rl="none", long_target=q(100_000, 10_000), eval_prompts=q(10_000, 2_000)
+            )["pretrain"]
+            rows.append(
+                {"p_long": float(p), "seed": s, "greedy_accuracy": r["greedy_accuracy"], "long_fraction": r["p_long"]}
+            )
     return _record({"d": d, "p_long": [float(p) for p in ps]}, pretrain=rows)
 
 
@@ -155,8 +170,16 @@ def length_growth(settings, runs):
         for seed, result in zip(settings.seeds, results):
             recs = [result["pretrain"]] + result["rl"]
             t = [0] + [r.get("step", r.get("round")) for r in result["rl"]]
-            rows += [{"series": algo, "seed": seed, "step": int(ti), "mean_length": r["mean_length"],
-                      "greedy_length": r["greedy_length"]} for ti, r in zip(t, recs)]
+            rows += [
+                {
+                    "series": algo,
+                    "seed": seed,
+                    "step": int(ti),
+                    "mean_length": r["mean_length"],
+                    "greedy_length": r["greedy_length"],
+                }
+                for ti, r in zip(t, recs)
+            ]
     return _record({"d": d, "p_long": p}, length=rows)
 
 
@@ -170,8 +193,15 @@ def star_recursion(settings, runs):
     ps = q([0.003, 0.01, 0.05, 0.2], [0.05])
     rows = []
     for p in ps:
-        result = runs.run(d=d, p_long=p, seed=settings.seeds[0], rounds=q(12, 3), target_accuracy=None,
-                          long_target=q(100_000, 10_000), eval_prompts=q(10_000, 2_000))
+        result = runs.run(
+            d=d,
+            p_long=p,
+            seed=settings.seeds[0],
+            rounds=q(12, 3),
+            target_accuracy=None,
+            long_target=q(100_000, 10_000),
+            eval_prompts=q(10_000, 2_000),
+        )
         recs = [result["pretrain"]] + result["rl"]
         rows += [{"p_long": p, "round": n, "long_fraction": r["p_long"]} for n, r in enumerate(recs)]
     return _record({"d": d, "p_long": list(ps), "seed": settings.seeds[0]}, long_fraction=rows)
@@ -189,8 +219,9 @@ def rounds_to_generalise(settings, runs):
     rows = []
     for p in ps:
         for s in settings.seeds:
-            r = runs.run(d=d, p_long=float(p), seed=s, rounds=20, long_target=q(50_000, 5_000),
-                         eval_prompts=q(10_000, 2_000))
+            r = runs.run(
+                d=d, p_long=float(p), seed=s, rounds=20, long_target=q(50_000, 5_000), eval_prompts=q(10_000, 2_000)
+            )
             hit = first_generalising(r, rl_only=True)
             rows.append({"p_long": float(p), "seed": s, "rounds": _int_or_none(hit and hit["record"]["round"])})
     return _record({"d": d, "p_long": [float(p) for p in ps]}, rounds=rows)
@@ -209,10 +240,18 @@ def thresholds(settings, runs):
         for d in np.array(ds):
             p = schedule(name, d)
             for s in settings.seeds:
-                r = runs.run(d=int(d), p_long=p, seed=s, rounds=25, long_target=q(30_000, 5_000),
-                             eval_prompts=q(5_000, 1_000))
-                rows.append({"schedule": name, "d": int(d), "p_long": float(p), "seed": s,
-                             "samples": _int_or_none(samples_to_generalise(r)["samples"])})
+                r = runs.run(
+                    d=int(d), p_long=p, seed=s, rounds=25, long_target=q(30_000, 5_000), eval_prompts=q(5_000, 1_000)
+                )
+                rows.append(
+                    {
+                        "schedule": name,
+                        "d": int(d),
+                        "p_long": float(p),
+                        "seed": s,
+                        "samples": _int_or_none(samples_to_generalise(r)["samples"]),
+                    }
+                )
     return _record({"d": {k: list(v) for k, v in dims.items()}, "schedules": SCHEDULES}, samples=rows)
 
 
@@ -227,7 +266,7 @@ def bounds_vs_empirical(settings, runs):
     xs = np.array(list(itertools.product((-1, 1), repeat=d)), dtype=np.int8)
     chain = np.cumprod(xs.astype(int), axis=1)
     ts = np.unique(np.geomspace(1_000, q(2_000_000, 50_000), q(10, 4)).astype(int))
-    sig = (lambda s: 1 / (1 + np.exp(-s)))
+    sig = lambda s: 1 / (1 + np.exp(-s))
     lam1, lam2, lam3, p = 0.1, 0.08, 0.08, 0.5
     # The errors are measured against the exact targets of Lemma 1 and Proposition 2
     # (the Bayes-optimal probabilities), not against the bounds, which the plot adds.
@@ -237,16 +276,23 @@ def bounds_vs_empirical(settings, runs):
             m = ntp.pretrain(d, p, int(T), seed=s, lambdas=ntp.position_lambdas(d, lam1, lam2, lam3)).model()
             e1 = np.max(np.abs(sig(xs @ m.w1) - sig(xs[:, 0] * float(theory.lemma1_weight(p)))))
             w = m.w2a
-            s2 = xs @ w[:d] + xs[:, 0] * w[d] + xs[:, 0] * (xs @ w[d + 1:]) + m.b2a
+            s2 = xs @ w[:d] + xs[:, 0] * w[d] + xs[:, 0] * (xs @ w[d + 1 :]) + m.b2a
             e2 = np.max(np.abs(sig(s2) - float(theory.posterior_eos_after_copy(p))))
             m3 = ntp.pretrain(d, 1.0, int(T), seed=s, lambdas=ntp.position_lambdas(d, 1.0, 1.0, lam3)).model()
             w = m3.chain_weights(3)
-            s3 = xs @ w[:d] + chain[:, :2] @ w[d:d + 2] + chain[:, 1] * (xs @ w[d + 2:])
+            s3 = xs @ w[:d] + chain[:, :2] @ w[d : d + 2] + chain[:, 1] * (xs @ w[d + 2 :])
             e3 = np.max(sig(-chain[:, 2] * s3))
-            rows += [{"proposition": k, "T": int(T), "seed": s, "error": float(e)}
-                     for k, e in zip(PROPOSITIONS, (e1, e2, e3))]
-    parameters = {"d": d, "delta": delta, "p_long": p, "lambda": {"prop1": lam1, "prop2": lam2, "prop3": lam3},
-                  "T": [int(t) for t in ts]}
+            rows += [
+                {"proposition": k, "T": int(T), "seed": s, "error": float(e)}
+                for k, e in zip(PROPOSITIONS, (e1, e2, e3))
+            ]
+    parameters = {
+        "d": d,
+        "delta": delta,
+        "p_long": p,
+        "lambda": {"prop1": lam1, "prop2": lam2, "prop3": lam3},
+        "T": [int(t) for t in ts],
+    }
     return _record(parameters, error=rows)
 
 
@@ -275,10 +321,16 @@ def ablations(settings, runs):
     d, p = q(50, 10), 0.25
     rows = []
     for name, fields in ablation_arms(settings):
-        extra = dict(rl_steps=q(150, 20), eval_every=q(10, 10)) if fields["rl"] != "star" else \
-            dict(rounds=q(6, 2))
-        r = runs.run(d=d, p_long=p, seed=settings.seeds[0], long_target=q(50_000, 5_000),
-                     eval_prompts=q(5_000, 1_000), **fields, **extra)
+        extra = dict(rl_steps=q(150, 20), eval_every=q(10, 10)) if fields["rl"] != "star" else dict(rounds=q(6, 2))
+        r = runs.run(
+            d=d,
+            p_long=p,
+            seed=settings.seeds[0],
+            long_target=q(50_000, 5_000),
+            eval_prompts=q(5_000, 1_000),
+            **fields,
+            **extra,
+        )
         last = r["rl"][-1] if r["rl"] else r["pretrain"]
         rows.append({"arm": name, "greedy_accuracy": last["greedy_accuracy"], "greedy_length": last["greedy_length"]})
     return _record({"d": d, "p_long": p, "seed": settings.seeds[0], "arms": [r["arm"] for r in rows]}, final=rows)
@@ -300,18 +352,37 @@ def phase_diagram(settings, runs):
     for d in ds:
         for p in ps:
             pre = min(budget, ntp.default_pretrain_samples(float(p), long_target))
-            r = runs.run(d=int(d), p_long=float(p), seed=seed, rl="none", pretrain_samples=int(budget),
-                         long_target=long_target, eval_prompts=q(5_000, 1_000))
-            rows.append({"series": "ntp", "d": int(d), "p_long": float(p),
-                         "greedy_accuracy": r["pretrain"]["greedy_accuracy"]})
-            r = runs.run(d=int(d), p_long=float(p), seed=seed, pretrain_samples=int(pre), rounds=30,
-                         long_target=long_target, eval_prompts=q(5_000, 1_000))
+            r = runs.run(
+                d=int(d),
+                p_long=float(p),
+                seed=seed,
+                rl="none",
+                pretrain_samples=int(budget),
+                long_target=long_target,
+                eval_prompts=q(5_000, 1_000),
+            )
+            rows.append(
+                {"series": "ntp", "d": int(d), "p_long": float(p), "greedy_accuracy": r["pretrain"]["greedy_accuracy"]}
+            )
+            r = runs.run(
+                d=int(d),
+                p_long=float(p),
+                seed=seed,
+                pretrain_samples=int(pre),
+                rounds=30,
+                long_target=long_target,
+                eval_prompts=q(5_000, 1_000),
+            )
             best = r["pretrain"]["greedy_accuracy"]
             for rec in r["rl"]:
                 if rec["cumulative_samples"] <= budget:
                     best = rec["greedy_accuracy"]
             rows.append({"series": "star", "d": int(d), "p_long": float(p), "greedy_accuracy": best})
-    parameters = {"d": [int(d) for d in ds], "p_long": [float(p) for p in ps], "budget": int(budget),
-                  "long_target": int(long_target), "seed": seed}
+    parameters = {
+        "d": [int(d) for d in ds],
+        "p_long": [float(p) for p in ps],
+        "budget": int(budget),
+        "long_target": int(long_target),
+        "seed": seed,
+    }
     return _record(parameters, accuracy=rows)
-

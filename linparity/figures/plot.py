@@ -21,10 +21,21 @@ from .series import RL_ALGORITHMS, SCHEDULES
 from .store import select, values
 
 STYLE = {
-    "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 200, "font.size": 10,
-    "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 8.5, "legend.frameon": False,
-    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-    "lines.linewidth": 1.8, "lines.markersize": 4.5, "savefig.bbox": "tight",
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8.5,
+    "legend.frameon": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.8,
+    "lines.markersize": 4.5,
+    "savefig.bbox": "tight",
 }
 COLORS = {"ntp": "#7f7f7f", "star": "#1f77b4", "reinforce": "#d62728", "grpo": "#2ca02c"}
 PREDICTED = {"color": "black", "linestyle": "--", "linewidth": 1.3}
@@ -49,13 +60,23 @@ def accuracy_vs_samples(record):
         select(record, "curve", "greedy_accuracy", series=algo)
         for i, seed in enumerate(record["seeds"]):
             rows = select(record, "curve", "greedy_accuracy", series=algo, seed=seed)
-            ax.plot([r["samples"] for r in rows], values(rows, "greedy_accuracy"), "o-", color=COLORS[algo],
-                    alpha=1.0 if len(record["seeds"]) == 1 else 0.6,
-                    label=f"NTP then {_title(algo)} (measured)" if i == 0 else None)
+            ax.plot(
+                [r["samples"] for r in rows],
+                values(rows, "greedy_accuracy"),
+                "o-",
+                color=COLORS[algo],
+                alpha=1.0 if len(record["seeds"]) == 1 else 0.6,
+                label=f"NTP then {_title(algo)} (measured)" if i == 0 else None,
+            )
     after_ntp = float(theory.pretrain_greedy_accuracy(p))
     ax.axhline(after_ntp, **PREDICTED, label=f"predicted after NTP: {after_ntp:.2f} (p < 1/3)")
-    ax.set(xscale="log", xlabel="samples seen (pre-training + RL prompts)", ylabel="greedy accuracy",
-           title=f"Parity, d = {d}, p_long = {p}: NTP alone stays at chance, RL learns it", ylim=(0, 1.05))
+    ax.set(
+        xscale="log",
+        xlabel="samples seen (pre-training + RL prompts)",
+        ylabel="greedy accuracy",
+        title=f"Parity, d = {d}, p_long = {p}: NTP alone stays at chance, RL learns it",
+        ylim=(0, 1.05),
+    )
     ax.legend(loc="upper left")
     return fig
 
@@ -89,16 +110,35 @@ def length_growth(record):
         for i, seed in enumerate(record["seeds"]):
             rows = select(record, "length", "mean_length", series=algo, seed=seed)
             t = [r["step"] for r in rows]
-            ax.plot(t, values(rows, "mean_length"), "o-", color=COLORS[algo],
-                    label="mean length (measured)" if i == 0 else None)
-            ax.plot(t, values(rows, "greedy_length"), "s:", color=COLORS[algo], alpha=0.7,
-                    label="greedy length (measured)" if i == 0 else None)
+            ax.plot(
+                t,
+                values(rows, "mean_length"),
+                "o-",
+                color=COLORS[algo],
+                label="mean length (measured)" if i == 0 else None,
+            )
+            ax.plot(
+                t,
+                values(rows, "greedy_length"),
+                "s:",
+                color=COLORS[algo],
+                alpha=0.7,
+                label="greedy length (measured)" if i == 0 else None,
+            )
         if algo == "star":
             n = np.arange(0, len(select(record, "length", series=algo, seed=record["seeds"][0])))
-            ax.plot(n, theory.pretrain_mean_length(theory.star_long_fraction(p, n), d), **PREDICTED,
-                    label="predicted mean length p_n d + 1 - p_n")
-        ax.set(xlabel="STaR round" if algo == "star" else f"{algo.upper()} step", ylabel="value tokens",
-               title=f"{_title(algo)}, d = {d}, p_long = {p}", ylim=(0, d + 3))
+            ax.plot(
+                n,
+                theory.pretrain_mean_length(theory.star_long_fraction(p, n), d),
+                **PREDICTED,
+                label="predicted mean length p_n d + 1 - p_n",
+            )
+        ax.set(
+            xlabel="STaR round" if algo == "star" else f"{algo.upper()} step",
+            ylabel="value tokens",
+            title=f"{_title(algo)}, d = {d}, p_long = {p}",
+            ylim=(0, d + 3),
+        )
         ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
@@ -118,8 +158,11 @@ def star_recursion(record):
         nn = np.linspace(0, n[-1], 100)
         ax.plot(nn, summary.logit(theory.star_long_fraction(p, nn)), color=color, linestyle="--", linewidth=1.2)
     ax.plot([], [], **PREDICTED, label="predicted: odds x2 per round")
-    ax.set(xlabel="STaR round n", ylabel="log-odds of the long answer, ln(p_n / (1 - p_n))",
-           title=f"Theorem 2: the odds of a long answer double every round (d = {d})")
+    ax.set(
+        xlabel="STaR round n",
+        ylabel="log-odds of the long answer, ln(p_n / (1 - p_n))",
+        title=f"Theorem 2: the odds of a long answer double every round (d = {d})",
+    )
     ax.legend(loc="upper left")
     return fig
 
@@ -132,10 +175,15 @@ def rounds_to_generalise(record):
     fig = Figure()
     ax = fig.subplots()
     ax.plot(ps, np.nanmean(measured, 1), "o", color=COLORS["star"], markersize=7, label="measured (STaR)")
-    ax.step(grid, theory.rounds_to_greedy(grid), where="post", **PREDICTED,
-            label="predicted: smallest n with p_n > 1/3")
-    ax.set(xscale="log", xlabel="p_long", ylabel=f"rounds to greedy accuracy >= {GENERALISE_ACCURACY}",
-           title=f"Rounds to generalise grow like log(1/p_long) (d = {d})")
+    ax.step(
+        grid, theory.rounds_to_greedy(grid), where="post", **PREDICTED, label="predicted: smallest n with p_n > 1/3"
+    )
+    ax.set(
+        xscale="log",
+        xlabel="p_long",
+        ylabel=f"rounds to greedy accuracy >= {GENERALISE_ACCURACY}",
+        title=f"Rounds to generalise grow like log(1/p_long) (d = {d})",
+    )
     ax.legend()
     return fig
 
@@ -154,10 +202,20 @@ def thresholds(record):
         ds, p, samples = summary.threshold_samples(record, name)
         upper = np.array([theory.sample_complexity(int(d), float(pd)) for d, pd in zip(ds, p)], dtype=float)
         ax.plot(ds, samples, "o-", color=COLORS["star"], label=f"{label}: measured (NTP then STaR)")
-        ax.plot(ds, upper * samples[0] / upper[0], **PREDICTED,
-                label="predicted growth: theory's N(d, p), scaled to the first point")
-        ax.plot(ds, theory.sample_lower_bound(ds, p), color="black", linestyle=":", linewidth=1.3,
-                label="predicted lower bound 1/(2(p + 2^(1-d)))")
+        ax.plot(
+            ds,
+            upper * samples[0] / upper[0],
+            **PREDICTED,
+            label="predicted growth: theory's N(d, p), scaled to the first point",
+        )
+        ax.plot(
+            ds,
+            theory.sample_lower_bound(ds, p),
+            color="black",
+            linestyle=":",
+            linewidth=1.3,
+            label="predicted lower bound 1/(2(p + 2^(1-d)))",
+        )
         if name == "poly":
             ax.set(xscale="log", yscale="log", title=f"{label}: polynomial (log-log axes)")
         else:
@@ -182,8 +240,13 @@ def bounds_vs_empirical(record):
         ax.plot(ts, errs[k], "o-", color=colors[k], label=f"{names[k]}: measured worst error")
         ax.plot(grid, bounds[k], color=colors[k], linestyle="--", linewidth=1.2, label=f"{names[k]}: bound")
     ax.axhline(1.0, color="black", linewidth=0.8)
-    ax.set(xscale="log", yscale="log", xlabel="T (samples)", ylabel="probability error",
-           title=f"Propositions 1-3 against Algorithm 3 (d = {par['d']}, delta = {par['delta']}, seeds: worst)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="T (samples)",
+        ylabel="probability error",
+        title=f"Propositions 1-3 against Algorithm 3 (d = {par['d']}, delta = {par['delta']}, seeds: worst)",
+    )
     ax.legend(fontsize=7, ncol=2, loc="lower left")
     return fig
 
@@ -195,15 +258,24 @@ def ablations(record):
     x = np.arange(len(rows))
     fig = Figure(figsize=(11.0, 4.2))
     ax = fig.subplots()
-    ax.bar(x - 0.2, values(rows, "greedy_accuracy"), 0.4, color=COLORS["star"],
-           label="final greedy accuracy (measured)")
-    ax.bar(x + 0.2, [r["greedy_length"] / d for r in rows], 0.4, color=COLORS["grpo"],
-           label="final greedy length / d (measured)")
+    ax.bar(
+        x - 0.2, values(rows, "greedy_accuracy"), 0.4, color=COLORS["star"], label="final greedy accuracy (measured)"
+    )
+    ax.bar(
+        x + 0.2,
+        [r["greedy_length"] / d for r in rows],
+        0.4,
+        color=COLORS["grpo"],
+        label="final greedy length / d (measured)",
+    )
     ax.axhline(1.0, **PREDICTED, label="predicted for r_cot at tau = 1 after enough pre-training: 1 and 1")
     ax.axhline(0.5, color="gray", linewidth=0.8, linestyle=":", label="chance")
     ax.set_xticks(x, [r["arm"] for r in rows], fontsize=7.5)
-    ax.set(ylim=(0, 1.3), ylabel="fraction",
-           title=f"Ablations, d = {d}, p_long = {p} (stops at greedy accuracy {GENERALISE_ACCURACY})")
+    ax.set(
+        ylim=(0, 1.3),
+        ylabel="fraction",
+        title=f"Ablations, d = {d}, p_long = {p} (stops at greedy accuracy {GENERALISE_ACCURACY})",
+    )
     ax.legend(loc="upper center", ncol=2, fontsize=7.5)
     return fig
 
@@ -216,15 +288,22 @@ def phase_diagram(record):
     fig = Figure(figsize=(9.6, 3.8))
     axes = fig.subplots(1, 2, sharey=True)
     for ax, key, title in zip(axes, ("ntp", "star"), ("NTP alone", "NTP then STaR")):
-        im = ax.imshow(grids[key], origin="lower", aspect="auto", vmin=0.5, vmax=1.0, cmap="viridis",
-                       extent=(-0.5, len(ps) - 0.5, -0.5, len(ds) - 0.5))
+        im = ax.imshow(
+            grids[key],
+            origin="lower",
+            aspect="auto",
+            vmin=0.5,
+            vmax=1.0,
+            cmap="viridis",
+            extent=(-0.5, len(ps) - 0.5, -0.5, len(ds) - 0.5),
+        )
         ax.set_xticks(range(len(ps)), [f"{p:g}" for p in ps], rotation=45, fontsize=7.5)
         ax.set_yticks(range(len(ds)), [str(d) for d in ds])
         ax.set(xlabel="p_long", title=f"{title} ({budget:.0e} samples)")
         ax.grid(False)
     axes[0].set_ylabel("d")
     # Predicted boundaries: NTP needs p > 1/3; STaR needs its rounds to fit in the budget.
-    x_of = (lambda p: np.interp(np.log(p), np.log(ps), np.arange(len(ps))))
+    x_of = lambda p: np.interp(np.log(p), np.log(ps), np.arange(len(ps)))
     axes[0].axvline(x_of(1 / 3), **PREDICTED, label="predicted: p = 1/3")
     smallest = predict.smallest_feasible_p(ps, par["long_target"], budget)
     if smallest is not None:

@@ -25,9 +25,11 @@ def bounds(parameters, grid):
         ``prop1``, ``prop2``, ``prop3``: the bound at each T (docs/theory.md section 3).
     """
     d, delta, p, lam = parameters["d"], parameters["delta"], parameters["p_long"], parameters["lambda"]
-    return {"prop1": theory.prop1_bound(grid, lam["prop1"], delta, d, p, form="derived", scale="probability"),
-            "prop2": theory.prop2_bound(grid, lam["prop2"], delta, d, p, branch="copy", form="derived"),
-            "prop3": theory.prop3_bound(grid, lam["prop3"], delta, d, 3)}
+    return {
+        "prop1": theory.prop1_bound(grid, lam["prop1"], delta, d, p, form="derived", scale="probability"),
+        "prop2": theory.prop2_bound(grid, lam["prop2"], delta, d, p, branch="copy", form="derived"),
+        "prop3": theory.prop3_bound(grid, lam["prop3"], delta, d, 3),
+    }
 
 
 def star_cost(p, long_target):

@@ -13,18 +13,30 @@ def _spec(name, paper, parameters):
     return FigureSpec(getattr(compute, name), getattr(summary, name), getattr(plot, name), paper, parameters)
 
 
-FIGURES = {name: _spec(name, paper, parameters) for name, paper, parameters in [
-    ("accuracy_vs_samples", "Fig. 1 (right)",
-     "d = 50, p_long = 0.25; NTP alone to 2e7 samples; STaR 6 rounds, REINFORCE/GRPO 40 steps"),
-    ("pretrain_threshold", "Fig. 2", "d = 25, p_long in 0.05 ... 0.6, default budgets"),
-    ("length_growth", "Fig. 3", "d = 50, p_long = 0.25, the runs of Fig. 1"),
-    ("star_recursion", "Theorem 2", "d = 32, p_long in {0.003, 0.01, 0.05, 0.2}, 12 rounds"),
-    ("rounds_to_generalise", "Theorem 2", "d = 16, p_long in 1e-3 ... 0.3, long target 50k"),
-    ("thresholds", "Theorem 2 (formal)", "p = 1/d for d in 8..64; p = 2^(-d/4) for d in 8..28"),
-    ("bounds_vs_empirical", "Propositions 1-3",
-     "d = 3, p = 1/2, lambda = 0.1 / 0.08 / 0.08, delta = 1/2, T in 1e3 ... 2e6"),
-    ("ablations", "section 4 observations",
-     "d = 50, p_long = 0.25, 1 seed; STaR temperatures 2 and 3; RL started after 10k samples"),
-    ("phase_diagram", "Theorems 1-2", "d in 8..64, p_long in 1e-3 ... 0.5, 3e7 samples each"),
-]}
+FIGURES = {
+    name: _spec(name, paper, parameters)
+    for name, paper, parameters in [
+        (
+            "accuracy_vs_samples",
+            "Fig. 1 (right)",
+            "d = 50, p_long = 0.25; NTP alone to 2e7 samples; STaR 6 rounds, REINFORCE/GRPO 40 steps",
+        ),
+        ("pretrain_threshold", "Fig. 2", "d = 25, p_long in 0.05 ... 0.6, default budgets"),
+        ("length_growth", "Fig. 3", "d = 50, p_long = 0.25, the runs of Fig. 1"),
+        ("star_recursion", "Theorem 2", "d = 32, p_long in {0.003, 0.01, 0.05, 0.2}, 12 rounds"),
+        ("rounds_to_generalise", "Theorem 2", "d = 16, p_long in 1e-3 ... 0.3, long target 50k"),
+        ("thresholds", "Theorem 2 (formal)", "p = 1/d for d in 8..64; p = 2^(-d/4) for d in 8..28"),
+        (
+            "bounds_vs_empirical",
+            "Propositions 1-3",
+            "d = 3, p = 1/2, lambda = 0.1 / 0.08 / 0.08, delta = 1/2, T in 1e3 ... 2e6",
+        ),
+        (
+            "ablations",
+            "section 4 observations",
+            "d = 50, p_long = 0.25, 1 seed; STaR temperatures 2 and 3; RL started after 10k samples",
+        ),
+        ("phase_diagram", "Theorems 1-2", "d in 8..64, p_long in 1e-3 ... 0.5, 3e7 samples each"),
+    ]
+}
 """Figure name to its :class:`FigureSpec`, in the order they are made and listed."""

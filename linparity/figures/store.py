@@ -19,8 +19,9 @@ import os
 
 from ..output import write_atomic
 
-FORMAT = ("tidy: every table is a list of rows, one measured observation each; "
-          "null marks a quantity that was not reached")
+FORMAT = (
+    "tidy: every table is a list of rows, one measured observation each; null marks a quantity that was not reached"
+)
 PREDICTIONS = "not stored: computed from linparity.theory when the figure is drawn and summarised"
 
 
@@ -87,8 +88,9 @@ def read(out, name):
         with open(path) as f:
             record = json.load(f)
     except FileNotFoundError:
-        raise MissingDataError(name, None, f"no data file {path} (make it with python -m linparity.figures "
-                               f"{name})") from None
+        raise MissingDataError(
+            name, None, f"no data file {path} (make it with python -m linparity.figures {name})"
+        ) from None
     if record.get("figure") != name:
         raise MissingDataError(name, None, f"{path} holds the data of {record.get('figure')!r}")
     return record

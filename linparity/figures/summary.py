@@ -17,20 +17,27 @@ from .store import select, values
 
 def ntp_curves(record):
     """Greedy accuracy of NTP alone, an array (seed, checkpoint), for ``accuracy_vs_samples``."""
-    return np.array([values(select(record, "curve", "greedy_accuracy", series="ntp", seed=s), "greedy_accuracy")
-                     for s in record["seeds"]])
+    return np.array(
+        [
+            values(select(record, "curve", "greedy_accuracy", series="ntp", seed=s), "greedy_accuracy")
+            for s in record["seeds"]
+        ]
+    )
 
 
 def accuracy_vs_samples(record):
     """NTP alone's final greedy accuracy (mean over seeds), and the samples at which each RL run first
     generalises (per seed; None: never), beside the predicted number of STaR rounds."""
     p = record["parameters"]["p_long"]
-    out = {"ntp_final_greedy_accuracy": float(ntp_curves(record)[:, -1].mean()),
-           "ntp_samples": int(record["parameters"]["ntp_samples"])}
+    out = {
+        "ntp_final_greedy_accuracy": float(ntp_curves(record)[:, -1].mean()),
+        "ntp_samples": int(record["parameters"]["ntp_samples"]),
+    }
     for algo in RL_ALGORITHMS:
         select(record, "curve", "greedy_accuracy", series=algo)
-        out[f"{algo}_samples_to_{GENERALISE_ACCURACY}"] = [r["samples"] for r in select(record, "generalised",
-                                                                                        series=algo)]
+        out[f"{algo}_samples_to_{GENERALISE_ACCURACY}"] = [
+            r["samples"] for r in select(record, "generalised", series=algo)
+        ]
     out["predicted_rounds_to_greedy"] = int(theory.rounds_to_greedy(p))
     return out
 
@@ -39,17 +46,22 @@ def pretrain_arrays(record):
     """p_long, greedy accuracy and long fraction (p_long, seed) of ``pretrain_threshold``."""
     ps = np.array(record["parameters"]["p_long"])
     rows = [select(record, "pretrain", "greedy_accuracy", p_long=p) for p in record["parameters"]["p_long"]]
-    return ps, np.array([values(r, "greedy_accuracy") for r in rows]), np.array([values(r, "long_fraction")
-                                                                               for r in rows])
+    return (
+        ps,
+        np.array([values(r, "greedy_accuracy") for r in rows]),
+        np.array([values(r, "long_fraction") for r in rows]),
+    )
 
 
 def pretrain_threshold(record):
     """Greedy accuracy on either side of p = 1/3 and the worst relative error of the long fraction."""
     ps, acc, longf = pretrain_arrays(record)
     below, above = acc.mean(1)[ps < 1 / 3], acc.mean(1)[ps > 1 / 3]
-    return {"max_greedy_below_one_third": float(below.max()) if len(below) else None,
-            "min_greedy_above_one_third": float(above.min()) if len(above) else None,
-            "max_relative_long_fraction_error": float(np.max(np.abs(longf.mean(1) / ps - 1)))}
+    return {
+        "max_greedy_below_one_third": float(below.max()) if len(below) else None,
+        "min_greedy_above_one_third": float(above.min()) if len(above) else None,
+        "max_relative_long_fraction_error": float(np.max(np.abs(longf.mean(1) / ps - 1))),
+    }
 
 
 def length_growth(record):
@@ -58,8 +70,11 @@ def length_growth(record):
     first = record["seeds"][0]
     for algo in RL_ALGORITHMS:
         rows = select(record, "length", "mean_length", series=algo, seed=first)
-        out[algo] = {"initial_mean_length": rows[0]["mean_length"], "final_mean_length": rows[-1]["mean_length"],
-                     "final_greedy_length": rows[-1]["greedy_length"]}
+        out[algo] = {
+            "initial_mean_length": rows[0]["mean_length"],
+            "final_mean_length": rows[-1]["mean_length"],
+            "final_greedy_length": rows[-1]["greedy_length"],
+        }
     return out
 
 
@@ -76,8 +91,10 @@ def star_recursion(record):
         n = np.arange(len(measured))
         predicted = theory.star_long_fraction(p, n)
         ok = predicted <= 0.9
-        out[f"p={p}"] = {"max_relative_error_while_p_n<=0.9": float(np.max(np.abs(measured[ok] / predicted[ok] - 1))),
-                         "odds_factor_per_round": float(np.exp(np.mean(np.diff(logit(measured[ok])))))}
+        out[f"p={p}"] = {
+            "max_relative_error_while_p_n<=0.9": float(np.max(np.abs(measured[ok] / predicted[ok] - 1))),
+            "odds_factor_per_round": float(np.exp(np.mean(np.diff(logit(measured[ok]))))),
+        }
     return out
 
 
@@ -93,9 +110,12 @@ def rounds_to_generalise(record):
     """Measured (mean over seeds) and predicted rounds to generalise, per p_long."""
     ps, measured = measured_rounds(record)
     predicted = theory.rounds_to_greedy(ps)
-    return {"p_long": ps.tolist(), "measured_rounds": np.nanmean(measured, 1).tolist(),
-            "predicted_rounds": np.asarray(predicted).tolist(),
-            "max_extra_rounds": float(np.nanmax(np.nanmean(measured, 1) - predicted))}
+    return {
+        "p_long": ps.tolist(),
+        "measured_rounds": np.nanmean(measured, 1).tolist(),
+        "predicted_rounds": np.asarray(predicted).tolist(),
+        "max_extra_rounds": float(np.nanmax(np.nanmean(measured, 1) - predicted)),
+    }
 
 
 def threshold_samples(record, name):
@@ -116,21 +136,31 @@ def thresholds(record):
         ds, _, samples = threshold_samples(record, name)
         if name == "poly":
             slope = np.polyfit(np.log(ds), np.log(samples), 1)[0]
-            out[name] = {"d": ds.tolist(), "samples": samples.tolist(), "measured_loglog_slope": float(slope),
-                         "predicted_degree_upper_bound": float(theory.polynomial_degree(1.0))}
+            out[name] = {
+                "d": ds.tolist(),
+                "samples": samples.tolist(),
+                "measured_loglog_slope": float(slope),
+                "predicted_degree_upper_bound": float(theory.polynomial_degree(1.0)),
+            }
         else:
             rate = np.polyfit(ds, np.log2(samples), 1)[0]
-            out[name] = {"d": ds.tolist(), "samples": samples.tolist(), "measured_bits_per_unit_d": float(rate),
-                         "predicted_bits_per_unit_d_upper_bound": float(theory.exponential_rate(4)),
-                         "lower_bound_bits_per_unit_d": 0.25}
+            out[name] = {
+                "d": ds.tolist(),
+                "samples": samples.tolist(),
+                "measured_bits_per_unit_d": float(rate),
+                "predicted_bits_per_unit_d_upper_bound": float(theory.exponential_rate(4)),
+                "lower_bound_bits_per_unit_d": 0.25,
+            }
     return out
 
 
 def worst_errors(record):
     """T and, per proposition, the worst error over seeds at each T."""
     ts = np.array(record["parameters"]["T"])
-    return ts, {k: [np.max(values(select(record, "error", "error", proposition=k, T=int(t)), "error")) for t in ts]
-                for k in PROPOSITIONS}
+    return ts, {
+        k: [np.max(values(select(record, "error", "error", proposition=k, T=int(t)), "error")) for t in ts]
+        for k in PROPOSITIONS
+    }
 
 
 def bound_grid(ts):
@@ -146,8 +176,12 @@ def bounds_vs_empirical(record):
     out = {}
     for k in PROPOSITIONS:
         at_end = float(np.interp(ts[-1], grid, bounds[k]))
-        out[k] = {"T": int(ts[-1]), "measured": float(errs[k][-1]), "bound": at_end,
-                  "bound_over_measured": at_end / float(errs[k][-1])}
+        out[k] = {
+            "T": int(ts[-1]),
+            "measured": float(errs[k][-1]),
+            "bound": at_end,
+            "bound_over_measured": at_end / float(errs[k][-1]),
+        }
     return out
 
 
@@ -159,9 +193,13 @@ def ablation_rows(record):
 def ablations(record):
     """Final greedy accuracy and greedy length / d of every arm."""
     d = record["parameters"]["d"]
-    return {r["arm"].replace("\n", " "): {"greedy_accuracy": r["greedy_accuracy"],
-                                          "greedy_length_over_d": r["greedy_length"] / d}
-            for r in ablation_rows(record)}
+    return {
+        r["arm"].replace("\n", " "): {
+            "greedy_accuracy": r["greedy_accuracy"],
+            "greedy_length_over_d": r["greedy_length"] / d,
+        }
+        for r in ablation_rows(record)
+    }
 
 
 def phase_grids(record):
@@ -173,7 +211,8 @@ def phase_grids(record):
         for i, d in enumerate(par["d"]):
             for j, p in enumerate(par["p_long"]):
                 grid[i, j] = select(record, "accuracy", "greedy_accuracy", series=key, d=d, p_long=p)[0][
-                    "greedy_accuracy"]
+                    "greedy_accuracy"
+                ]
         grids[key] = grid
     return grids
 
@@ -182,6 +221,10 @@ def phase_diagram(record):
     """The budget and the two accuracy grids (d by p_long)."""
     par = record["parameters"]
     grids = phase_grids(record)
-    return {"budget": par["budget"], "ntp": grids["ntp"].tolist(), "star": grids["star"].tolist(),
-            "d": list(par["d"]), "p_long": list(par["p_long"])}
-
+    return {
+        "budget": par["budget"],
+        "ntp": grids["ntp"].tolist(),
+        "star": grids["star"].tolist(),
+        "d": list(par["d"]),
+        "p_long": list(par["p_long"]),
+    }

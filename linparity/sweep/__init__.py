@@ -31,6 +31,23 @@ from .grid import GRID_FIELDS, Schedule, apply_budget, axis_fields, build_grid, 
 from .report import growth_table
 from .store import RUN_KEYS, SUMMARY, load_run, rebuild_summary, summary_row
 
-__all__ = ["GRID_FIELDS", "RUN_KEYS", "SUMMARY", "TMP_PREFIX", "Schedule", "apply_budget", "axis_fields",
-           "build_grid", "growth_table", "load_run", "main", "parser", "parse_schedule", "rebuild_summary", "run_key",
-           "run_one", "run_sweep", "summary_row"]
+__all__ = [
+    "GRID_FIELDS",
+    "RUN_KEYS",
+    "SUMMARY",
+    "TMP_PREFIX",
+    "Schedule",
+    "apply_budget",
+    "axis_fields",
+    "build_grid",
+    "growth_table",
+    "load_run",
+    "main",
+    "parser",
+    "parse_schedule",
+    "rebuild_summary",
+    "run_key",
+    "run_one",
+    "run_sweep",
+    "summary_row",
+]

@@ -46,31 +46,68 @@ def parser():
     p = OneLineParser(
         prog="python -m linparity.sweep",
         description="Run a grid of linparity.simulate experiments (d x p_long x seeds x any simulate "
-                    "setting) on local processes or a Dask cluster, resumably, and tabulate the samples "
-                    f"needed to generalise (greedy accuracy >= {GENERALISE_ACCURACY}).")
-    p.add_argument("--out", metavar="DIR", required=True,
-                   help="directory for the run files (<hash>.json) and summary.csv; created if missing")
+        "setting) on local processes or a Dask cluster, resumably, and tabulate the samples "
+        f"needed to generalise (greedy accuracy >= {GENERALISE_ACCURACY}).",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="directory for the run files (<hash>.json) and summary.csv; created if missing",
+    )
     g = p.add_argument_group("grid")
     g.add_argument("--d", type=int, nargs="+", default=[], metavar="D", help="input dimensions (>= 2)")
-    g.add_argument("--p-long", type=float, nargs="+", default=[], metavar="P",
-                   help="fixed long fractions in [0, 1] (the paper's p_cot)")
-    g.add_argument("--p-schedule", type=str, nargs="+", default=[], metavar="SPEC",
-                   help="p_long tied to d: poly:C:KAPPA for C d^-kappa, exp:C:K for C 2^(-d/k)")
+    g.add_argument(
+        "--p-long",
+        type=float,
+        nargs="+",
+        default=[],
+        metavar="P",
+        help="fixed long fractions in [0, 1] (the paper's p_cot)",
+    )
+    g.add_argument(
+        "--p-schedule",
+        type=str,
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="p_long tied to d: poly:C:KAPPA for C d^-kappa, exp:C:K for C 2^(-d/k)",
+    )
     g.add_argument("--seeds", type=int, default=1, metavar="N", help="seeds 0 .. N-1 per grid point")
-    g.add_argument("--budget", type=_budget, default=None, metavar="SAMPLES",
-                   help="cap on total samples (pre-training + RL): later stages do not count, and RL "
-                        "rounds/steps are capped to fit (see the README's sweep section); default: no cap")
+    g.add_argument(
+        "--budget",
+        type=_budget,
+        default=None,
+        metavar="SAMPLES",
+        help="cap on total samples (pre-training + RL): later stages do not count, and RL "
+        "rounds/steps are capped to fit (see the README's sweep section); default: no cap",
+    )
     g = p.add_argument_group("simulate settings (each takes one or more values: every combination is run)")
     for name, tp, default in axis_fields():
         flag = "--" + name.rstrip("_").replace("_", "-")
         none = "; 'none' gives None" if type(None) in typing.get_args(tp) else ""
-        g.add_argument(flag, dest=name, type=_axis_type(tp), nargs="+", default=None, metavar="V",
-                       help=f"{helps.get(name, 'SimulationConfig.' + name)} (default {default!r}{none})")
+        g.add_argument(
+            flag,
+            dest=name,
+            type=_axis_type(tp),
+            nargs="+",
+            default=None,
+            metavar="V",
+            help=f"{helps.get(name, 'SimulationConfig.' + name)} (default {default!r}{none})",
+        )
     g = p.add_argument_group("execution and output")
-    g.add_argument("--workers", type=int, default=None,
-                   help="local worker processes, one thread each (default: the cores available)")
-    g.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                   help="submit to a running Dask scheduler (e.g. tcp://10.0.0.1:8786) instead")
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="local worker processes, one thread each (default: the cores available)",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="submit to a running Dask scheduler (e.g. tcp://10.0.0.1:8786) instead",
+    )
     g.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
 
@@ -85,8 +122,9 @@ def main(argv=None):
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
         axes = {name: getattr(args, name) for name, _, _ in axis_fields() if getattr(args, name) is not None}
-        specs = build_grid(args.d, args.p_long, [parse_schedule(s) for s in args.p_schedule],
-                           args.seeds, axes, args.budget)
+        specs = build_grid(
+            args.d, args.p_long, [parse_schedule(s) for s in args.p_schedule], args.seeds, axes, args.budget
+        )
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise ValueError(f"--out {args.out}: not a directory")
         import distributed  # noqa: F401  (fail here, with one line, if the extra is missing)
@@ -97,8 +135,7 @@ def main(argv=None):
         sys.stderr.write(f"{prog}: error: needs dask.distributed: pip install 'linparity[distributed]'\n")
         return 2
     try:
-        done, resumed, failed = run_sweep(specs, args.out, scheduler=args.scheduler, workers=workers,
-                                          quiet=args.quiet)
+        done, resumed, failed = run_sweep(specs, args.out, scheduler=args.scheduler, workers=workers, quiet=args.quiet)
     except KeyboardInterrupt:
         if os.path.isdir(args.out):
             rebuild_summary(args.out)
@@ -110,7 +147,9 @@ def main(argv=None):
     rows = rebuild_summary(args.out)
     if not args.quiet:
         keys = {run_key(s) for s in specs}
-        sys.stdout.write(f"{len(specs)} runs: {done} run now, {resumed} resumed, {failed} failed; "
-                         f"{os.path.join(args.out, SUMMARY)} has {len(rows)} rows\n")
+        sys.stdout.write(
+            f"{len(specs)} runs: {done} run now, {resumed} resumed, {failed} failed; "
+            f"{os.path.join(args.out, SUMMARY)} has {len(rows)} rows\n"
+        )
         sys.stdout.write(growth_table([r for r in rows if r["key"] in keys]))
     return 1 if failed else 0

@@ -19,9 +19,12 @@ def run_one(spec):
     from ..experiment import run
 
     result = run(SimulationConfig(**spec["config"]), show_progress=False)
-    result["sweep"] = {"key": run_key(spec), "spec": spec,
-                       "generalised": samples_to_generalise(result, spec["budget"], spec["threshold"]),
-                       "numba_threads": numba.get_num_threads()}
+    result["sweep"] = {
+        "key": run_key(spec),
+        "spec": spec,
+        "generalised": samples_to_generalise(result, spec["budget"], spec["threshold"]),
+        "numba_threads": numba.get_num_threads(),
+    }
     return result
 
 
@@ -35,8 +38,17 @@ class RunsProgress:
     def __init__(self, total, resumed, quiet, stream=None):
         self.quiet = quiet
         self.total, self.resumed, self.done, self.failed = total, resumed, 0, 0
-        self.bar = Progress("sweep", total, unit="runs", enabled=not quiet, stream=stream,
-                            initial=resumed, delay=0.0, every=0.0, scale=False)
+        self.bar = Progress(
+            "sweep",
+            total,
+            unit="runs",
+            enabled=not quiet,
+            stream=stream,
+            initial=resumed,
+            delay=0.0,
+            every=0.0,
+            scale=False,
+        )
         self.stream = self.bar.stream
         self.bar.note(self._counts())
 
@@ -50,8 +62,10 @@ class RunsProgress:
         # failures, which are errors and shown even with --quiet.
         if (not self.quiet and not self.bar.enabled) or failed:
             c = spec["config"]
-            line = (f"[{self.resumed + self.done}/{self.total}] d={c['d']} p_long={c['p_long']:g} "
-                    f"seed={c['seed']} rl={c.get('rl')} {spec['schedule']}: {message}")
+            line = (
+                f"[{self.resumed + self.done}/{self.total}] d={c['d']} p_long={c['p_long']:g} "
+                f"seed={c['seed']} rl={c.get('rl')} {spec['schedule']}: {message}"
+            )
             if self.bar.enabled:
                 self.bar.write(line)
             else:
@@ -74,9 +88,14 @@ def _client(scheduler, workers):
 
     if scheduler:
         return Client(scheduler, timeout="10s")
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR,  # any free port
-                           env={"NUMBA_NUM_THREADS": "1"})  # set in each process before numba loads
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,  # any free port
+        env={"NUMBA_NUM_THREADS": "1"},
+    )  # set in each process before numba loads
     return Client(cluster)
 
 
@@ -116,5 +135,3 @@ def run_sweep(specs, out_dir, *, scheduler=None, workers=1, quiet=False):
                     cluster.close()
     bar.close()
     return bar.done, bar.resumed, bar.failed
-
-

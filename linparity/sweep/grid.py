@@ -26,7 +26,7 @@ class Schedule:
 
     def p_long(self, d):
         if self.kind == "poly":
-            return self.c * d ** -self.a
+            return self.c * d**-self.a
         if self.kind == "exp":
             return self.c * 2.0 ** (-d / self.a)
         return self.c
@@ -87,8 +87,11 @@ def axis_fields():
     """
     from ..config import fields
 
-    return [(f["name"], f["type"], f["default"]) for f in fields()
-            if f["name"] not in GRID_FIELDS and f["name"].rstrip("_") not in OWN_FLAGS]
+    return [
+        (f["name"], f["type"], f["default"])
+        for f in fields()
+        if f["name"] not in GRID_FIELDS and f["name"].rstrip("_") not in OWN_FLAGS
+    ]
 
 
 def apply_budget(config, budget):
@@ -172,13 +175,18 @@ def build_grid(ds, p_longs, schedules, seeds, axes, budget):
                 for seed in range(seeds):
                     cfg = SimulationConfig(d=d, p_long=p, seed=seed, **combo).validate()
                     if (cfg.target_accuracy or 1.0) < GENERALISE_ACCURACY:
-                        raise ValueError(f"--target-accuracy {cfg.target_accuracy} would stop runs before "
-                                         f"greedy accuracy {GENERALISE_ACCURACY}, the sweep's metric")
+                        raise ValueError(
+                            f"--target-accuracy {cfg.target_accuracy} would stop runs before "
+                            f"greedy accuracy {GENERALISE_ACCURACY}, the sweep's metric"
+                        )
                     config, caps = apply_budget(dataclasses.asdict(cfg), budget)
                     SimulationConfig(**config).validate()
-                    spec = {"config": config, "schedule": sched.label, "budget": budget,
-                            "caps": caps, "threshold": GENERALISE_ACCURACY}
+                    spec = {
+                        "config": config,
+                        "schedule": sched.label,
+                        "budget": budget,
+                        "caps": caps,
+                        "threshold": GENERALISE_ACCURACY,
+                    }
                     specs.setdefault(run_key(spec), spec)
     return list(specs.values())
-
-

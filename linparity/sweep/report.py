@@ -23,8 +23,10 @@ def growth_table(rows):
         label = " ".join([r["schedule"]] + [f"{k}={r.get(k)}" for k in varying])
         groups.setdefault(label, {}).setdefault(r["d"], []).append(r)
     width, footers = max(len("group"), *map(len, groups)), []
-    lines = [f"{'group':<{width}} {'d':>4} {'p_long':>10} {'reached':>8} {'median N':>12} "
-             f"{'measured growth':>16} {'theory growth':>14}"]
+    lines = [
+        f"{'group':<{width}} {'d':>4} {'p_long':>10} {'reached':>8} {'median N':>12} "
+        f"{'measured growth':>16} {'theory growth':>14}"
+    ]
     for label, by_d in sorted(groups.items()):
         schedule = next(iter(by_d.values()))[0]["schedule"]
         sched = None if schedule.startswith("p=") else parse_schedule(schedule)
@@ -39,14 +41,16 @@ def growth_table(rows):
                 fitted.append((d, med))
             measured = f"x{med / base[1]:.3g}" if base and math.isfinite(med) else "-"
             predicted = sched.predicted_growth(d, base[0]) if sched and base else None
-            lines.append(f"{label:<{width}} {d:>4} {runs[0]['p_long']:>10.4g} {f'{reached}/{len(runs)}':>8} "
-                         f"{(f'{med:,.0f}' if math.isfinite(med) else 'not reached'):>12} {measured:>16} "
-                         f"{('-' if predicted is None else f'x{predicted:.3g}'):>14}")
+            lines.append(
+                f"{label:<{width}} {d:>4} {runs[0]['p_long']:>10.4g} {f'{reached}/{len(runs)}':>8} "
+                f"{(f'{med:,.0f}' if math.isfinite(med) else 'not reached'):>12} {measured:>16} "
+                f"{('-' if predicted is None else f'x{predicted:.3g}'):>14}"
+            )
         exponents = sched.growth_exponents(*zip(*fitted)) if sched and fitted else None
         if exponents:
             form = "d^{:.2f}" if sched.kind == "poly" else "2^({:.3f} d)"
-            footers.append(f"{label}: measured N ~ {form.format(exponents[0])}, theory's sufficient "
-                           f"N ~ {form.format(exponents[1])} (fit over the reached medians)")
+            footers.append(
+                f"{label}: measured N ~ {form.format(exponents[0])}, theory's sufficient "
+                f"N ~ {form.format(exponents[1])} (fit over the reached medians)"
+            )
     return "\n".join(lines + footers) + "\n"
-
-

@@ -18,7 +18,7 @@ def load_run(path, key=None):
             result = json.load(f)
         sweep = result["sweep"]
         ok = all(k in result for k in RUN_KEYS) and run_key(sweep["spec"]) == sweep["key"]
-        name = os.path.basename(path)[:-len(".json")]
+        name = os.path.basename(path)[: -len(".json")]
         return result if ok and sweep["key"] == name and key in (None, name) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -29,14 +29,23 @@ def summary_row(result):
     sweep, spec = result["sweep"], result["sweep"]["spec"]
     last = result["rl"][-1] if result["rl"] else result["pretrain"]
     metric = sweep["generalised"]
-    return {"key": sweep["key"], "schedule": spec["schedule"], **spec["config"],
-            "budget": spec["budget"], "threshold": spec["threshold"], "reached": metric["reached"],
-            "samples_to_generalise": metric["samples"], "stage": metric["stage"],
-            "samples_used": metric["samples_used"], "rl_stages": len(result["rl"]),
-            "pretrain_samples_used": result["pretrain"]["samples"],
-            "pretrain_greedy_accuracy": result["pretrain"]["greedy_accuracy"],
-            "final_greedy_accuracy": last["greedy_accuracy"], "final_mean_length": last["mean_length"],
-            "wall_seconds": result["wall_seconds"]}
+    return {
+        "key": sweep["key"],
+        "schedule": spec["schedule"],
+        **spec["config"],
+        "budget": spec["budget"],
+        "threshold": spec["threshold"],
+        "reached": metric["reached"],
+        "samples_to_generalise": metric["samples"],
+        "stage": metric["stage"],
+        "samples_used": metric["samples_used"],
+        "rl_stages": len(result["rl"]),
+        "pretrain_samples_used": result["pretrain"]["samples"],
+        "pretrain_greedy_accuracy": result["pretrain"]["greedy_accuracy"],
+        "final_greedy_accuracy": last["greedy_accuracy"],
+        "final_mean_length": last["mean_length"],
+        "wall_seconds": result["wall_seconds"],
+    }
 
 
 def rebuild_summary(out_dir):
@@ -51,5 +60,3 @@ def rebuild_summary(out_dir):
     fields = list(dict.fromkeys(k for row in rows for k in row)) or ["key"]
     write_csv(os.path.join(out_dir, SUMMARY), rows, fields)
     return rows
-
-

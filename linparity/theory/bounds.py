@@ -82,8 +82,12 @@ def sgd_excess_loss_bound(T, lambda_, delta, n_features):
     if np.any(T < 1):
         raise ValueError("T must be >= 1")
     rho_sq = as_positive_array(n_features, "n_features")
-    value = 2.0 * rho_sq * (1.0 + np.log(T)) / (as_positive_array(delta, "delta")
-                                               * as_positive_array(lambda_, "lambda_") * T)
+    value = (
+        2.0
+        * rho_sq
+        * (1.0 + np.log(T))
+        / (as_positive_array(delta, "delta") * as_positive_array(lambda_, "lambda_") * T)
+    )
     return scalar_or_array(value)
 
 

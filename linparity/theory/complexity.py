@@ -23,7 +23,7 @@ __all__ = ["exponential_rate", "polynomial_degree", "sample_complexity", "sample
 
 def _sample_complexity_scalar(d, p_long, epsilon, delta):
     rounds = rounds_to_fraction(p_long, Fraction(1, 2))  # p_R >= 1/2 > 1/3 + 1/6
-    eps_round = epsilon / (2.0 ** (rounds + 1) - 1.0)    # compounding, derived
+    eps_round = epsilon / (2.0 ** (rounds + 1) - 1.0)  # compounding, derived
     delta_round = delta / (rounds + 1)
     total = 0.0
     for n in range(rounds + 1):
@@ -64,8 +64,7 @@ def sample_complexity(d, p_long, epsilon=1.0 / 12.0, delta=0.1):
     p = as_probability_array(p_long)
     if np.any((p <= 0) | (p >= 1)):
         raise ValueError("p_long must lie in (0, 1)")
-    func = np.vectorize(lambda dd, pp: _sample_complexity_scalar(int(dd), float(pp), epsilon, delta),
-                        otypes=[float])
+    func = np.vectorize(lambda dd, pp: _sample_complexity_scalar(int(dd), float(pp), epsilon, delta), otypes=[float])
     return scalar_or_array(func(d, p))
 
 

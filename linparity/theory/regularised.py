@@ -29,6 +29,7 @@ def _sigmoid(s):
 
 def _root(func, lo, hi):
     from scipy.optimize import brentq  # lazy: keeps `import linparity.theory` fast
+
     if lo == hi:
         return lo
     return brentq(func, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
@@ -36,10 +37,12 @@ def _root(func, lo, hi):
 
 def _position1_weight_scalar(p, lam):
     a0 = 2.0 * math.atanh(p)
+
     # first-order condition of E ln(1 + e^{-a y1 x1}) + lam a^2 / 2, with y1 x1 = +1
     # w.p. (1+p)/2; the root lies between 0 and the unregularised a0.
     def foc(a):
         return (1 - p) / 2 * _sigmoid(a) - (1 + p) / 2 * _sigmoid(-a) + lam * a
+
     return _root(foc, 0.0, a0)
 
 
@@ -70,9 +73,11 @@ def regularised_position1_weight(p_long, lambda_):
 
 def _logits_2a_scalar(p, lam):
     u0 = math.log((1 - p) / (2 * p))
+
     # branch y1 = x1 (mass (1+p)/2), EOS w.p. (1-p)/(1+p); penalty (lam/4) u^2
     def foc_u(u):
         return -(1 - p) / 2 * _sigmoid(-u) + p * _sigmoid(u) + lam / 2 * u
+
     u = _root(foc_u, min(0.0, u0), max(0.0, u0))
     # branch y1 != x1 (mass (1-p)/2), always EOS: sigma(-v) = lam v / (1 - p)
     lam_flip = lam / (1 - p)
@@ -130,4 +135,5 @@ def regularised_wrong_probability(lambda_):
     def scalar(lam_value):
         a = _root(lambda a: _sigmoid(-a) - lam_value * a, 0.0, 1.0 / lam_value)
         return _sigmoid(-a)
+
     return scalar_or_array(np.vectorize(scalar, otypes=[float])(lam))

@@ -41,6 +41,7 @@ class _Sympy:
 
     def __getattr__(self, name):
         import sympy
+
         return getattr(sympy, name)
 
 
@@ -86,8 +87,8 @@ def _build_expressions():
     s = _symbols()
     p, d, l, n = s.p_long, s.d, s.l, s.n
     lam, T, delta, eps, eta = s.lambda_, s.T, s.delta, s.epsilon, s.eta
-    a0 = sp.log((1 + p) / (1 - p))           # Lemma 1 weight
-    u0 = sp.log((1 - p) / (2 * p))           # 2a logit after y1 = x1 (EOS positive)
+    a0 = sp.log((1 + p) / (1 - p))  # Lemma 1 weight
+    u0 = sp.log((1 - p) / (2 * p))  # 2a logit after y1 = x1 (EOS positive)
     e = {}
     e["lemma1_weight"] = a0
     e["position1_copy_probability"] = (1 + p) / 2
@@ -103,14 +104,10 @@ def _build_expressions():
     # generic strongly convex SGD bound (section 3)
     e["sgd_excess_loss_bound"] = 2 * s.rho_sq * (1 + sp.log(T)) / (delta * lam * T)
     # Proposition 1: logits (2d/lambda) and probabilities (d/(2 lambda))
-    e["prop1_published_logit"] = (_sgd_estimation_term(2 * d, lam, T, delta)
-                                  + 4 * a0 / ((1 - p**2) * lam))
-    e["prop1_published_probability"] = (_sgd_estimation_term(d / 2, lam, T, delta)
-                                        + 4 * a0 / ((1 - p**2) * lam))
-    e["prop1_derived_logit"] = (_sgd_estimation_term(2 * d, lam, T, delta)
-                                + 4 * lam * a0 / (1 - p**2))
-    e["prop1_derived_probability"] = (_sgd_estimation_term(d / 2, lam, T, delta)
-                                      + lam * a0 / (1 - p**2))
+    e["prop1_published_logit"] = _sgd_estimation_term(2 * d, lam, T, delta) + 4 * a0 / ((1 - p**2) * lam)
+    e["prop1_published_probability"] = _sgd_estimation_term(d / 2, lam, T, delta) + 4 * a0 / ((1 - p**2) * lam)
+    e["prop1_derived_logit"] = _sgd_estimation_term(2 * d, lam, T, delta) + 4 * lam * a0 / (1 - p**2)
+    e["prop1_derived_probability"] = _sgd_estimation_term(d / 2, lam, T, delta) + lam * a0 / (1 - p**2)
     # Proposition 2 (probabilities); copy: y1 = x1, flip: y1 != x1
     reg_copy = lam * (1 + p) * sp.Abs(sp.log(2 * p / (1 - p))) / (8 * p * (1 - p))
     reg_flip = sp.sqrt(lam / (1 - p))
@@ -128,7 +125,7 @@ def _build_expressions():
     # Theorem 2
     e["star_recursion"] = 2 * p / (1 + p)
     e["star_closed_form"] = 2**n * p / (2**n * p + 1 - p)
-    e["rounds_to_greedy_real"] = sp.log((1 - p) / (2 * p), 2)       # n must exceed it
+    e["rounds_to_greedy_real"] = sp.log((1 - p) / (2 * p), 2)  # n must exceed it
     e["rounds_to_fraction_real"] = sp.log((1 - eta) * (1 - p) / (eta * p), 2)  # n >= it
     e["compounded_error"] = (2 ** (n + 1) - 1) * eps
     e["compounded_error_published"] = 2**n * eps
@@ -145,12 +142,12 @@ def _sample_complexity_upper(d, p, eps, delta):
     are replaced by their worst case over the rounds (``p <= p_n < 2/3``);
     proofs_check verifies numerically that it dominates the exact count.
     """
-    rounds_plus_one = sp.log(1 / p, 2) + 2          # >= R + 1 with R = rounds to p_R >= 1/2
+    rounds_plus_one = sp.log(1 / p, 2) + 2  # >= R + 1 with R = rounds to p_R >= 1/2
     delta_pos = delta / (rounds_plus_one * (d + 1))  # union bound over rounds and positions
-    eps_round = eps * p / 4                          # <= eps / (2^(R+1) - 1)
+    eps_round = eps * p / 4  # <= eps / (2^(R+1) - 1)
     eps_chain = eps_round / (3 * d)
     lam_chain = eps_chain**2 / 4
-    rate_chain = delta_pos * (eps_chain * lam_chain / (3 * d)) ** 2      # A_l <= 3d/2
+    rate_chain = delta_pos * (eps_chain * lam_chain / (3 * d)) ** 2  # A_l <= 3d/2
     eps_2a = eps_round / 3
     lam_2a = eps_2a**2 / (12 * (1 + sp.log(4 / p)))
     rate_2a = delta_pos * (eps_2a * lam_2a / (2 * (d + 1))) ** 2
@@ -160,8 +157,9 @@ def _sample_complexity_upper(d, p, eps, delta):
     def horizon(rate):
         return 2 / rate * (1 + sp.log(1 / rate)) + 1  # + 1 covers rounding up
 
-    return (2 * rounds_plus_one * (horizon(rate_1) + horizon(rate_2a))
-            + 2 * horizon(rate_chain) * (rounds_plus_one + 2 / p))
+    return 2 * rounds_plus_one * (horizon(rate_1) + horizon(rate_2a)) + 2 * horizon(rate_chain) * (
+        rounds_plus_one + 2 / p
+    )
 
 
 def growth_exponent(expr, var, scale):

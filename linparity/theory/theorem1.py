@@ -45,6 +45,7 @@ def sgd_horizon(rate):
         point resolution of ``(1 + ln T)/T`` (relative ``~1e-15``) for huge ``T``.
     """
     from scipy.special import lambertw
+
     c = as_positive_array(rate, "rate")
     c_small = np.minimum(c, 1.0)
     t_star = -lambertw(-c_small / math.e, -1).real / c_small
@@ -198,8 +199,12 @@ def theorem1_parameters(d, p_long, epsilon, delta):
     scale = (2.0 * d + np.arange(2, d + 1) - 1.0) / 2.0
     t_chain = np.atleast_1d(sgd_horizon(delta_pos * (eps_chain * lam_chain / (2.0 * scale)) ** 2))
     return {
-        "lambda_1": lam1, "T_1": t1, "lambda_2a": lam2, "T_2a": t2,
-        "lambda_chain": lam_chain, "T_chain": t_chain,
+        "lambda_1": lam1,
+        "T_1": t1,
+        "lambda_2a": lam2,
+        "T_2a": t2,
+        "lambda_chain": lam_chain,
+        "T_chain": t_chain,
         "samples": max(t1, t2, float(t_chain.max()) / float(p_long)),
     }
 
