@@ -1,7 +1,7 @@
 """linparity: parity with a rare chain of thought, learned by a linear autoregressive model.
 
 Simulates next-token prediction (Algorithm 3) followed by RL (STaR) on the task of
-THEORY.md section 1, and derives the paper's predictions symbolically
+docs/theory.md section 1, and derives the paper's predictions symbolically
 (:mod:`linparity.theory`). The paper calls the share of long demonstrations
 ``p_cot``; this package calls it ``p_long`` throughout.
 

@@ -1,4 +1,4 @@
-"""``python -m linparity.ablations``: the paper's RL ablations for the linear model (THEORY.md section 4).
+"""``python -m linparity.ablations``: the paper's RL ablations for the linear model (docs/theory.md section 4).
 
 Three groups of arms, each one :func:`linparity.experiment.run` end to end:
 

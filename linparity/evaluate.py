@@ -1,6 +1,6 @@
 """Evaluation of a model on fixed prompts: exact probabilities and greedy decoding.
 
-Implements the metrics that THEORY.md sections 3-4 make predictions about. All
+Implements the metrics that docs/theory.md sections 3-4 make predictions about. All
 sampling quantities are exact (products of token probabilities), not Monte Carlo.
 """
 

@@ -23,7 +23,8 @@ def default_lambdas(d, n_samples, n_long):
     ``lambda`` its first iterates (step ``1 / (lambda t)``) are huge and saturated;
     the average keeps their imprint for a long time. A large ``lambda`` instead biases
     the optimum. These rules balance the two, using only the size and long share of
-    the training set (measurements behind them: README, "Choosing lambda"):
+    the training set (measurements behind them: README, "Defaults, and the measurements behind them";
+    docs/theory.md section 3.3):
 
     * position 1 (noisy labels, d features): ``sqrt(d / T)``;
     * position 2a (Bernoulli label of variance ``q(1 - q)``, q the long share,

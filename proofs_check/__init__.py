@@ -1,4 +1,4 @@
-"""Symbolic checks of every claim in THEORY.md; run ``python -m proofs_check``.
+"""Symbolic checks of every claim in docs/theory.md; run ``python -m proofs_check``.
 
 Each check *derives* its claim from the definitions (first-order conditions of the
 population logistic loss over the model class, Bayes' rule on ``D(p)``, the
@@ -6,7 +6,7 @@ distribution of kept STaR samples, substitution of closed forms, inequalities an
 limits) and cross-checks the result numerically, e.g. by minimising the exact
 population loss over all ``2^d`` prompts with scipy.  Status per claim:
 
-* ``verified``: the derivation and the numeric cross-checks agree with THEORY.md;
+* ``verified``: the derivation and the numeric cross-checks agree with docs/theory.md;
 * ``discrepancy``: the published form disagrees with the derivation (both are
   shown in the detail, with a ``simulator_support`` verdict: which form Algorithm 3,
   run by the simulator, obeys);

@@ -68,7 +68,7 @@ CLAIMS: list = []
 
 
 def claim(claim_id, statement, method):
-    """Register ``check(ev: Evidence) -> None`` as the check of one THEORY.md claim."""
+    """Register ``check(ev: Evidence) -> None`` as the check of one docs/theory.md claim."""
 
     def register(func):
         if any(c.id == claim_id for c in CLAIMS):

@@ -1,4 +1,4 @@
-"""Checks of the pre-training claims (THEORY.md section 3)."""
+"""Checks of the pre-training claims (docs/theory.md section 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checks of the STaR claims and the sample complexity (THEORY.md section 4)."""
+"""Checks of the STaR claims and the sample complexity (docs/theory.md section 4)."""
 
 from __future__ import annotations
 
@@ -330,7 +330,7 @@ def theorem2_lower_bound(ev):
         f"p = 2^-(d/k): lim ln N_needed / d = {rates} = ln2/k (k >= 1): exponential; "
         "the upper-bound route rate is 7 ln2/k (theorem2_complexity)",
     )
-    ev.note("with r_e2e the argument fails (wrong chains ending on chi are kept), as THEORY.md section 4 warns")
+    ev.note("with r_e2e the argument fails (wrong chains ending on chi are kept), as docs/theory.md section 4 warns")
 
 
 @claim(

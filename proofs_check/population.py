@@ -1,4 +1,4 @@
-"""Exact population losses of the linear AR model for small d (THEORY.md sections 1-2).
+"""Exact population losses of the linear AR model for small d (docs/theory.md sections 1-2).
 
 Everything here enumerates all ``2^d`` prompts and both demonstration types, so
 expectations are exact sums.  The per-position problems are minimised with scipy

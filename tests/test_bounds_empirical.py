@@ -1,4 +1,4 @@
-"""The simulator against the bounds of Propositions 1-3 and the STaR trajectory (THEORY.md 3-4).
+"""The simulator against the bounds of Propositions 1-3 and the STaR trajectory (docs/theory.md sections 3-4).
 
 Every bound is first checked to be non-vacuous in the drawn regime (a probability
 bound below 1, or below the quantity it bounds), otherwise it would prove nothing.
@@ -95,7 +95,7 @@ def test_star_trajectory_follows_theorem2():
     """Measured long fraction per fresh STaR round against p_n = 2^n p / (2^n p + 1 - p).
 
     Each round re-estimates p_n from ~30k long samples (relative error ~2-3% at d = 8),
-    and errors compound through the odds (THEORY.md, error compounding): 15% over
+    and errors compound through the odds (docs/theory.md section 4.5): 15% over
     four rounds leaves room for that and still fails a growth factor off by 1.2x.
     """
     p = 0.03

@@ -35,7 +35,7 @@ class Schedule:
         """Growth ``N(d) / N(d0)`` of :func:`linparity.theory.sample_complexity` (a sufficient count).
 
         ``d^polynomial_degree(kappa)`` for ``poly``, ``2^(exponential_rate(k) d)`` for
-        ``exp`` (THEORY.md section 4, formal version of Theorem 2); ``None`` for a fixed p.
+        ``exp`` (docs/theory.md section 4, formal version of Theorem 2); ``None`` for a fixed p.
         """
         from .. import theory
 
