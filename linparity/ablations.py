@@ -24,7 +24,7 @@ import os
 import sys
 import time
 
-from . import _validate
+from . import validation
 from .cli import OneLineParser
 from .config import SimulationConfig
 from .evaluate import GENERALISE_ACCURACY, first_generalising
@@ -293,8 +293,8 @@ def main(argv=None):
         if not groups:
             raise ValueError(f"--groups must name some of {', '.join(GROUPS)}, got {args.groups!r}")
         for g in groups:
-            _validate.check_choice(g, GROUPS, "--groups")
-        seed = _validate.check_count(args.seed, "--seed")
+            validation.check_choice(g, GROUPS, "--groups")
+        seed = validation.check_count(args.seed, "--seed")
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise ValueError(f"--out {args.out}: not a directory")
         os.makedirs(args.out, exist_ok=True)

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import _validate
+from . import validation
 from .evaluate import GENERALISE_ACCURACY
 from .ntp import LONG_TARGET, default_lambdas, position_lambdas
 from .rl import BASELINES, STAR_MODES
@@ -118,31 +118,31 @@ class SimulationConfig:
         Numbers are normalised (``int``/``float``); ``self`` is left as it was.
         """
         c = dataclasses.replace(self)
-        c.d = _validate.check_d(c.d)
-        c.p_long = _validate.check_probability(c.p_long, "--p-long")
-        c.seed = _validate.check_count(c.seed, "--seed")
-        c.rounds = _validate.check_count(c.rounds, "--rounds")
-        c.long_target = _validate.check_count(c.long_target, "--long-target", 1)
-        c.epochs = _validate.check_count(c.epochs, "--epochs", 1)
-        c.eval_prompts = _validate.check_count(c.eval_prompts, "--eval-prompts", 1)
-        c.temperature = _validate.check_positive(c.temperature, "--temperature")
+        c.d = validation.check_d(c.d)
+        c.p_long = validation.check_probability(c.p_long, "--p-long")
+        c.seed = validation.check_count(c.seed, "--seed")
+        c.rounds = validation.check_count(c.rounds, "--rounds")
+        c.long_target = validation.check_count(c.long_target, "--long-target", 1)
+        c.epochs = validation.check_count(c.epochs, "--epochs", 1)
+        c.eval_prompts = validation.check_count(c.eval_prompts, "--eval-prompts", 1)
+        c.temperature = validation.check_positive(c.temperature, "--temperature")
         for name in ("pretrain_samples", "samples_per_round"):
             if getattr(c, name) is not None:
-                setattr(c, name, _validate.check_count(getattr(c, name), flag(name)))
+                setattr(c, name, validation.check_count(getattr(c, name), flag(name)))
         for name in ("lambda_", "lambda_1", "lambda_2a", "lambda_chain"):
             if getattr(c, name) is not None:
-                setattr(c, name, _validate.check_positive(getattr(c, name), flag(name)))
+                setattr(c, name, validation.check_positive(getattr(c, name), flag(name)))
         if c.target_accuracy is not None:
-            c.target_accuracy = _validate.check_probability(c.target_accuracy, "--target-accuracy")
-        _validate.check_choice(c.rl, RL_ALGORITHMS, "--rl")
-        _validate.check_choice(c.star_mode, STAR_MODES, "--star-mode")
-        _validate.check_choice(c.reward, tuple(REWARDS), "--reward")
-        _validate.check_choice(c.baseline, BASELINES, "--baseline")
-        c.rl_steps = _validate.check_count(c.rl_steps, "--rl-steps")
-        c.lr = _validate.check_positive(c.lr, "--lr")
-        c.eval_every = _validate.check_count(c.eval_every, "--eval-every", 1)
+            c.target_accuracy = validation.check_probability(c.target_accuracy, "--target-accuracy")
+        validation.check_choice(c.rl, RL_ALGORITHMS, "--rl")
+        validation.check_choice(c.star_mode, STAR_MODES, "--star-mode")
+        validation.check_choice(c.reward, tuple(REWARDS), "--reward")
+        validation.check_choice(c.baseline, BASELINES, "--baseline")
+        c.rl_steps = validation.check_count(c.rl_steps, "--rl-steps")
+        c.lr = validation.check_positive(c.lr, "--lr")
+        c.eval_every = validation.check_count(c.eval_every, "--eval-every", 1)
         if c.max_samples is not None:
-            c.max_samples = _validate.check_count(c.max_samples, "--max-samples", 1)
+            c.max_samples = validation.check_count(c.max_samples, "--max-samples", 1)
         try:
             c.anchor = float(c.anchor)
         except (TypeError, ValueError):
@@ -150,11 +150,11 @@ class SimulationConfig:
         if not (math.isfinite(c.anchor) and c.anchor >= 0):
             raise ValueError(f"--anchor must be a finite number >= 0, got {c.anchor}")
         if c.group_size is not None:
-            c.group_size = _validate.check_count(c.group_size, "--group-size", 1)
+            c.group_size = validation.check_count(c.group_size, "--group-size", 1)
             if c.rl == "reinforce" and c.group_size != 1:
                 raise ValueError("--group-size is GRPO's: REINFORCE samples one response per prompt")
         if c.batch_size is not None:
-            c.batch_size = _validate.check_count(c.batch_size, "--batch-size", 1)
+            c.batch_size = validation.check_count(c.batch_size, "--batch-size", 1)
         return c
 
     def resolve_pg(self):

@@ -16,10 +16,10 @@ import math
 import time
 
 from . import theory
-from ._progress import Progress
 from .config import PG_FIELDS, SimulationConfig
 from .evaluate import eval_prompts, evaluate
 from .ntp import default_pretrain_samples, pretrain
+from .progress import Progress
 from .rl import PG_ALGORITHMS, PolicyGradient, star_round
 
 

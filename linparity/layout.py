@@ -37,7 +37,7 @@ import functools
 
 import numpy as np
 
-from . import _validate
+from . import validation
 from .tuning import NTP_GAP, NTP_PAD
 
 # --------------------------------------------------------------------------- theta layout
@@ -52,7 +52,7 @@ def position_offsets(d):
         ``offsets[k]`` for blocks k = 0 (position 1), 1 (2a), 2..d (chain), and
         ``offsets[d + 1] = len(theta)``.
     """
-    d = _validate.check_d(d)
+    d = validation.check_d(d)
     sizes = [d, 2 * d + 2] + [2 * d + l - 1 for l in range(2, d + 1)]
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
@@ -138,7 +138,7 @@ class NTPStateLayout:
     """
 
     def __init__(self, d):
-        self.d = _validate.check_d(d)
+        self.d = validation.check_d(d)
         sizes = np.diff(position_offsets(self.d))
         padded = -(-sizes // NTP_PAD) * NTP_PAD + NTP_GAP
         self.offsets = np.concatenate([[0], np.cumsum(padded)]).astype(np.int64)

@@ -19,7 +19,7 @@ block 1 is 2a with its bias last, block l is chain position l). Decoding:
 
 import numpy as np
 
-from . import _validate
+from . import validation
 from ._kernels._policy import _generate, _log_prob, _response_stats
 from .layout import position_offsets, to_policy_layout
 
@@ -37,7 +37,7 @@ class LinearAR:
     """
 
     def __init__(self, d, theta=None):
-        self.d = _validate.check_d(d)
+        self.d = validation.check_d(d)
         self.offsets = position_offsets(self.d)
         size = int(self.offsets[-1])
         if theta is None:
@@ -101,13 +101,13 @@ class LinearAR:
         -------
         y, lengths : see :mod:`linparity.task`
         """
-        x = _validate.check_prompts(x, self.d)
-        tau = _validate.check_positive(temperature, "temperature")
-        return self._decode(x, 1.0 / tau, False, key, _validate.check_count(start, "start"), out)
+        x = validation.check_prompts(x, self.d)
+        tau = validation.check_positive(temperature, "temperature")
+        return self._decode(x, 1.0 / tau, False, key, validation.check_count(start, "start"), out)
 
     def greedy(self, x):
         """Greedy decoding: each token is the sign of its logit (ties to +1 / EOS)."""
-        return self._decode(_validate.check_prompts(x, self.d), 1.0, True, 0, 0, None)
+        return self._decode(validation.check_prompts(x, self.d), 1.0, True, 0, 0, None)
 
     def _decode(self, x, inv_tau, greedy, key, start, out):
         n = x.shape[0]
@@ -123,10 +123,10 @@ class LinearAR:
 
     def log_prob(self, x, y, lengths, temperature=1.0):
         """Exact ``ln pi(y | x)``: the sum of token log-probabilities, the 2a decision included."""
-        x = _validate.check_prompts(x, self.d)
-        y, lengths = _validate.check_responses(y, lengths, x.shape[0], self.d)
+        x = validation.check_prompts(x, self.d)
+        y, lengths = validation.check_responses(y, lengths, x.shape[0], self.d)
         out = np.empty(x.shape[0])
-        tau = _validate.check_positive(temperature, "temperature")
+        tau = validation.check_positive(temperature, "temperature")
         _log_prob(self.policy_params(), self.offsets, x, y, lengths, 1.0 / tau, out)
         return out
 
@@ -139,7 +139,7 @@ class LinearAR:
             Columns: ``pi(correct long | x)``, ``pi(correct short | x)`` and the
             probability of going on after ``y_1`` (a long response, right or wrong).
         """
-        x = _validate.check_prompts(x, self.d)
+        x = validation.check_prompts(x, self.d)
         out = np.empty((x.shape[0], 3))
         _response_stats(self.policy_params(), self.offsets, x, out)
         return out

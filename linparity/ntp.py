@@ -9,7 +9,7 @@ in any number of batches (the result does not depend on how they are split).
 
 import numpy as np
 
-from . import _validate
+from . import validation
 from ._kernels._ntp import _ntp_steps
 from .layout import NTPStateLayout, position_offsets
 from .model import LinearAR
@@ -38,9 +38,9 @@ def default_lambdas(d, n_samples, n_long):
     -------
     ndarray, shape (d + 1,)
     """
-    d = _validate.check_d(d)
-    n_samples = _validate.check_count(n_samples, "n_samples")
-    n_long = _validate.check_count(n_long, "n_long")
+    d = validation.check_d(d)
+    n_samples = validation.check_count(n_samples, "n_samples")
+    n_long = validation.check_count(n_long, "n_long")
     t = max(n_samples, 1)
     share = n_long / t
     lam_1 = np.sqrt(d / t)
@@ -55,9 +55,9 @@ LAMBDA_MIN, LAMBDA_MAX = 1e-5, 0.1
 
 def position_lambdas(d, lambda_1, lambda_2a, lambda_chain):
     """Per-block ``lambda`` from one value per position group (1, 2a, chain)."""
-    d = _validate.check_d(d)
+    d = validation.check_d(d)
     values = [
-        _validate.check_positive(v, name)
+        validation.check_positive(v, name)
         for v, name in ((lambda_1, "lambda_1"), (lambda_2a, "lambda_2a"), (lambda_chain, "lambda_chain"))
     ]
     return np.array(values[:2] + [values[2]] * (d - 1))
@@ -87,7 +87,7 @@ class Algorithm3:
     """
 
     def __init__(self, d, lambdas, horizons=None):
-        self.d = _validate.check_d(d)
+        self.d = validation.check_d(d)
         self.offsets = position_offsets(self.d)
         n_blocks = self.d + 1
         self.lambdas = np.ascontiguousarray(lambdas, dtype=np.float64)
@@ -128,7 +128,7 @@ class Algorithm3:
         ``x``, ``y``, ``lengths`` follow :mod:`linparity.task`'s encoding. ``check=False``
         skips the O(n d) test that ``x`` holds only +-1 (for arrays the package drew).
         """
-        x = _validate.check_prompts(x, self.d) if check else np.ascontiguousarray(x, dtype=np.int8)
+        x = validation.check_prompts(x, self.d) if check else np.ascontiguousarray(x, dtype=np.int8)
         y = np.ascontiguousarray(y, dtype=np.int8)
         lengths = np.ascontiguousarray(lengths, dtype=np.int64)
         if y.shape != x.shape or lengths.shape != (x.shape[0],):
@@ -205,7 +205,7 @@ def default_pretrain_samples(p_long, long_target=LONG_TARGET, minimum=200_000, m
     Chain positions learn from long samples only, so the budget grows like
     ``1 / p_long`` (``minimum <= T <= maximum``).
     """
-    p_long = _validate.check_probability(p_long, "p_long")
+    p_long = validation.check_probability(p_long, "p_long")
     if p_long == 0.0:
         return maximum
     return int(min(maximum, max(minimum, np.ceil(long_target / p_long))))
@@ -233,10 +233,10 @@ def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None, chunk=1
     Algorithm3
         The trained state; ``.model()`` is the pre-trained :class:`LinearAR`.
     """
-    d = _validate.check_d(d)
-    p_long = _validate.check_probability(p_long, "p_long")
-    n_samples = _validate.check_count(n_samples, "n_samples")
-    chunk = _validate.check_count(chunk, "chunk", minimum=1)
+    d = validation.check_d(d)
+    p_long = validation.check_probability(p_long, "p_long")
+    n_samples = validation.check_count(n_samples, "n_samples")
+    chunk = validation.check_count(chunk, "chunk", minimum=1)
     if lambdas is None:
         lambdas = default_lambdas(d, n_samples, int(round(p_long * n_samples)))
     state = Algorithm3(d, lambdas, horizons)

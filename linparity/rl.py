@@ -17,7 +17,7 @@ so the update stays on-policy; at ``tau = 1`` it is the model's own.
 
 import numpy as np
 
-from . import _validate
+from . import validation
 from ._kernels._pg import _pg_gradient
 from ._kernels._rollout import _compact_rows, _group_rollout, _rollout
 from .layout import gradient_to_theta_layout
@@ -162,11 +162,11 @@ def star_round(
 def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, progress, consume):
     """Run the round's rollouts chunk by chunk; ``consume(x, y, lengths, rewarded)`` returns
     the chunk's (kept, kept_long) counts."""
-    n_prompts = _validate.check_count(n_prompts, "n_prompts")
-    _validate.check_choice(reward, tuple(REWARDS), "reward")
+    n_prompts = validation.check_count(n_prompts, "n_prompts")
+    validation.check_choice(reward, tuple(REWARDS), "reward")
     key_x = np.uint64(stream_key(seed, STREAM_RL_PROMPTS, round_index))
     key_y = np.uint64(stream_key(seed, STREAM_RL_SAMPLES, round_index))
-    inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
+    inv_tau = 1.0 / validation.check_positive(temperature, "temperature")
     size = max(1, min(chunk, n_prompts))
     x, y = np.empty((size, model.d), np.int8), np.empty((size, model.d), np.int8)
     lengths, rewarded = np.empty(size, np.int64), np.empty(size, np.bool_)
@@ -236,7 +236,7 @@ def train_on_kept(kept: Batch, lambdas, *, state=None, epochs=1, seed=0, round_i
     -------
     Algorithm3
     """
-    epochs = _validate.check_count(epochs, "epochs", minimum=1)
+    epochs = validation.check_count(epochs, "epochs", minimum=1)
     parts = [kept] if isinstance(kept, Batch) else list(kept)
     if state is None:
         if not parts:
@@ -278,12 +278,12 @@ def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
     -------
     ndarray, shape (len(theta),)
     """
-    x = _validate.check_prompts(x, model.d)
-    y, lengths = _validate.check_responses(y, lengths, x.shape[0], model.d)
+    x = validation.check_prompts(x, model.d)
+    y, lengths = validation.check_responses(y, lengths, x.shape[0], model.d)
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     if weights.shape != (x.shape[0],) or not np.all(np.isfinite(weights)):
         raise ValueError(f"weights must be {x.shape[0]} finite numbers")
-    inv_tau = 1.0 / _validate.check_positive(temperature, "temperature")
+    inv_tau = 1.0 / validation.check_positive(temperature, "temperature")
     return _gradient(model, x, y, lengths, weights, inv_tau)
 
 
@@ -303,7 +303,7 @@ def _gradient(model, x, y, lengths, weights, inv_tau, buffers=None, out=None):
 
 def reinforce_advantages(rewards, baseline="mean"):
     """REINFORCE advantages ``r - b``: ``b`` is the batch mean reward (``"mean"``) or 0 (``"none"``)."""
-    _validate.check_choice(baseline, tuple(BASELINES), "baseline")
+    validation.check_choice(baseline, tuple(BASELINES), "baseline")
     r = np.asarray(rewards, dtype=np.float64)
     return r - r.mean() if baseline == "mean" and r.size else r.copy()
 
@@ -315,7 +315,7 @@ def grpo_advantages(rewards, group_size, eps=1e-6):
     ``std`` is the population standard deviation. A group whose rewards are all equal
     gets advantage exactly 0 (it contributes nothing).
     """
-    group_size = _validate.check_count(group_size, "group_size", 1)
+    group_size = validation.check_count(group_size, "group_size", 1)
     r = np.asarray(rewards, dtype=np.float64)
     if r.size % group_size:
         raise ValueError(f"{r.size} rewards do not split into groups of {group_size}")
@@ -373,22 +373,22 @@ class PolicyGradient:
         anchor=0.0,
         eps=1e-6,
     ):
-        _validate.check_choice(algorithm, tuple(PG_ALGORITHMS), "algorithm")
-        _validate.check_choice(reward, tuple(REWARDS), "reward")
-        _validate.check_choice(baseline, tuple(BASELINES), "baseline")
+        validation.check_choice(algorithm, tuple(PG_ALGORITHMS), "algorithm")
+        validation.check_choice(reward, tuple(REWARDS), "reward")
+        validation.check_choice(baseline, tuple(BASELINES), "baseline")
         self.algorithm, self.reward, self.baseline = algorithm, reward, baseline
-        self.seed = _validate.check_count(seed, "seed")
-        self.lr = _validate.check_positive(lr, "lr")
-        self.batch_size = _validate.check_count(batch_size, "batch_size", 1)
-        self.group_size = _validate.check_count(group_size, "group_size", 1)
+        self.seed = validation.check_count(seed, "seed")
+        self.lr = validation.check_positive(lr, "lr")
+        self.batch_size = validation.check_count(batch_size, "batch_size", 1)
+        self.group_size = validation.check_count(group_size, "group_size", 1)
         if algorithm == "reinforce" and self.group_size != 1:
             raise ValueError("REINFORCE samples one response per prompt: group_size must be 1")
-        self.temperature = _validate.check_positive(temperature, "temperature")
+        self.temperature = validation.check_positive(temperature, "temperature")
         anchor = float(anchor)
         if not (np.isfinite(anchor) and anchor >= 0):
             raise ValueError(f"anchor must be a finite number >= 0, got {anchor}")
         self.anchor = anchor
-        self.eps = _validate.check_positive(eps, "eps")
+        self.eps = validation.check_positive(eps, "eps")
         self.model = model.copy()
         self.theta_0 = model.theta.copy()
         self.steps = 0

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate
+from . import validation
 from ._kernels._task import _draw_demonstrations, _draw_prompts, _rewards
 
 
@@ -35,8 +35,8 @@ def stream_key(seed, *path):
     path (small non-negative integers) names the stream, e.g. ``(STREAM_EVAL,)`` or
     ``(STREAM_RL_SAMPLES, round)``.
     """
-    seed = _validate.check_count(seed, "seed")
-    path = tuple(_validate.check_count(p, "stream path entry") for p in path)
+    seed = validation.check_count(seed, "seed")
+    path = tuple(validation.check_count(p, "stream path entry") for p in path)
     seq = np.random.SeedSequence(seed, spawn_key=path)
     return int(seq.generate_state(1, np.uint64)[0])
 
@@ -69,15 +69,15 @@ def draw_prompts(n, d, *, key, start=0, out=None):
     -------
     x : ndarray of int8, shape (n, d)
     """
-    n = _validate.check_count(n, "n")
-    d = _validate.check_d(d)
+    n = validation.check_count(n, "n")
+    d = validation.check_d(d)
     if out is None:
         x = np.empty((n, d), dtype=np.int8)
     else:
         x = out[:n]
         if x.shape != (n, d) or x.dtype != np.int8 or not x.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous int8 array of at least ({n}, {d})")
-    _draw_prompts(np.uint64(key), _validate.check_count(start, "start"), x)
+    _draw_prompts(np.uint64(key), validation.check_count(start, "start"), x)
     return x
 
 
@@ -120,11 +120,11 @@ def draw_demonstrations(n, d, p_long, *, key, start=0, out=None):
     Batch
         ``x`` (n, d), ``y`` (n, d) and ``lengths`` (n,), see the module docstring.
     """
-    n = _validate.check_count(n, "n")
-    d = _validate.check_d(d)
-    p_long = _validate.check_probability(p_long, "p_long")
+    n = validation.check_count(n, "n")
+    d = validation.check_d(d)
+    p_long = validation.check_probability(p_long, "p_long")
     x, y, lengths = _buffers(out, n, d)
-    _draw_demonstrations(np.uint64(key), _validate.check_count(start, "start"), p_long, x, y, lengths)
+    _draw_demonstrations(np.uint64(key), validation.check_count(start, "start"), p_long, x, y, lengths)
     return Batch(x, y, lengths)
 
 
@@ -152,10 +152,10 @@ def reward(name, x, y, lengths, *, check=True):
     -------
     ndarray of bool, shape (n,)
     """
-    _validate.check_choice(name, tuple(REWARDS), "reward")
+    validation.check_choice(name, tuple(REWARDS), "reward")
     if check:
-        x = _validate.check_prompts(x)
-        y, lengths = _validate.check_responses(y, lengths, x.shape[0], x.shape[1])
+        x = validation.check_prompts(x)
+        y, lengths = validation.check_responses(y, lengths, x.shape[0], x.shape[1])
     out = np.empty(x.shape[0], dtype=np.bool_)
     _rewards(x, y, lengths, REWARDS[name], out)
     return out

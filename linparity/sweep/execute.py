@@ -4,8 +4,8 @@ import json
 import logging
 import os
 
-from .._progress import Progress
 from ..output import TMP_PREFIX, write_atomic
+from ..progress import Progress
 from .grid import run_key
 from .store import load_run
 
@@ -31,7 +31,7 @@ def run_one(spec):
 class RunsProgress:
     """Runs done of a sweep: a bar on a TTY, one line per run otherwise; failures always shown.
 
-    The bar is :class:`linparity._progress.Progress` (counting runs, resumed ones
+    The bar is :class:`linparity.progress.Progress` (counting runs, resumed ones
     included); the per-run lines go above it.
     """
 
