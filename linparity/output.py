@@ -77,3 +77,26 @@ def check_writable(path, flag):
             pass
     except OSError as exc:
         raise ValueError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
+
+
+def check_dir_writable(path, flag):
+    """Fail up front if the directory ``path`` cannot be created or written into.
+
+    Raises ``ValueError`` with a one-line message naming ``flag``. A missing directory
+    passes if its nearest existing parent is writable (the command creates it).
+    """
+    if not path:
+        raise ValueError(f"{flag}: empty path")
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    if not os.path.isdir(probe):
+        raise ValueError(f"{flag} {path}: {probe} is not a directory")
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".linparity-check-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
