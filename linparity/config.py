@@ -12,6 +12,7 @@ are called on, so a config can be reused for several runs.
 
 import dataclasses
 import math
+import os
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .evaluate import GENERALISE_ACCURACY
 from .ntp import LONG_TARGET, default_lambdas, position_lambdas
 from .rl import BASELINES, STAR_MODES
 from .task import REWARDS
+from .tuning import PG_CHUNK
 
 RL_ALGORITHMS = ("star", "reinforce", "grpo", "none")
 #: Responses per policy-gradient step when --batch-size is automatic.
@@ -30,6 +32,23 @@ GRPO_GROUP = 8
 PG_FIELDS = ("rl_steps", "lr", "batch_size", "group_size", "baseline", "anchor", "eval_every")
 #: Bounds of the automatic STaR round budget (prompts per round).
 ROUND_MIN, ROUND_MAX = 50_000, 20_000_000
+
+#: Upper bounds of the counts (flag: (bound, what a larger value would cost)). They
+#: refuse, up front, runs that would take days or cannot be allocated; each is far
+#: above anything the paper's experiments need.
+LIMITS = {
+    "--pretrain-samples": (10**10, "about a day of pre-training at d = 64"),
+    "--samples-per-round": (10**10, "about a day per round at d = 64"),
+    "--long-target": (10**9, "automatic budgets of 10^9 / p_long samples"),
+    "--epochs": (1_000, "every round's kept set stored and passed over a thousand times"),
+    "--rounds": (10_000, "ten thousand STaR rounds"),
+    "--rl-steps": (10**7, "ten million policy-gradient steps"),
+    "--eval-prompts": (10**8, "exact metrics on more prompts than any round draws"),
+    "--batch-size": (10**8, "responses held in memory at once"),
+    "--group-size": (10**6, "responses per prompt held in memory at once"),
+}
+#: Share of the available memory a run may plan to use (checked up front).
+MEMORY_SHARE = 0.8
 
 #: Flag groups of the CLI, in the order ``--help`` shows them.
 GROUPS = (
@@ -46,6 +65,63 @@ def _option(default, group, help, flag=None):
 
 
 _TASK, _PRE, _POST, _EVAL = GROUPS
+
+
+def _count(value, name, minimum=0):
+    bound, why = LIMITS[name]
+    return validation.check_count(value, name, minimum, bound, f"more would mean {why}")
+
+
+def memory_needed(cfg):
+    """Bytes a run of ``cfg`` (validated) holds at its peak, roughly, and the flag that dominates.
+
+    Counts the large arrays only: the weights and their copies (model, pre-trained
+    anchor, Algorithm 3's running sums, gradients), the evaluation prompts and
+    responses, one rollout chunk, a stored kept set (``--epochs`` > 1) and a
+    policy-gradient step's responses and per-chunk gradients.
+    """
+    d = cfg.d
+    params = 2.5 * d * d + 4 * d
+    # Calibrated on peak RSS (d = 512 ... 2048: 0.25-1.4 GB; 10^6 evaluation prompts at
+    # d = 64: 210 MB), rounded up: 160 MB of interpreter and libraries, about nine copies of the
+    # weights, 3d + 48 bytes a prompt.
+    row = 2 * d + 32  # a drawn prompt and response (int8) and a few per-row numbers
+    parts = {
+        "--d": 160 * 2**20 + 8 * params * 9 + (1 << 16) * row * 2,  # interpreter, numba and libraries
+        "--eval-prompts": cfg.eval_prompts * (3 * d + 48),
+    }
+    if cfg.epochs > 1:
+        parts["--epochs"] = (cfg.samples_per_round or ROUND_MAX) * row
+    if cfg.rl in ("reinforce", "grpo"):
+        pg = cfg.resolve_pg()
+        n = pg.batch_size * pg.group_size
+        parts["--batch-size"] = n * row + -(-n // PG_CHUNK) * params * 8
+    return sum(parts.values()), max(parts, key=parts.get)
+
+
+def available_memory():
+    """Bytes of memory available now (Linux's MemAvailable), else the physical total, else None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not on every platform
+        return None
+
+
+def _check_memory(cfg):
+    available = available_memory()
+    need, flag_ = memory_needed(cfg)
+    if available is not None and need > MEMORY_SHARE * available:
+        raise ValueError(
+            f"this run needs about {need / 2**30:,.1f} GiB of memory and {available / 2**30:,.1f} GiB "
+            f"are available; lower {flag_}"
+        )
 
 
 @dataclasses.dataclass
@@ -120,15 +196,17 @@ class SimulationConfig:
         c = dataclasses.replace(self)
         c.d = validation.check_d(c.d)
         c.p_long = validation.check_probability(c.p_long, "--p-long")
-        c.seed = validation.check_count(c.seed, "--seed")
-        c.rounds = validation.check_count(c.rounds, "--rounds")
-        c.long_target = validation.check_count(c.long_target, "--long-target", 1)
-        c.epochs = validation.check_count(c.epochs, "--epochs", 1)
-        c.eval_prompts = validation.check_count(c.eval_prompts, "--eval-prompts", 1)
+        c.seed = validation.check_count(c.seed, "--seed", 0, 2**63 - 1, "seeds are 64-bit")
+        c.rounds = _count(c.rounds, "--rounds")
+        c.long_target = _count(c.long_target, "--long-target", 1)
+        c.epochs = _count(c.epochs, "--epochs", 1)
+        c.eval_prompts = _count(c.eval_prompts, "--eval-prompts", 1)
         c.temperature = validation.check_positive(c.temperature, "--temperature")
-        for name in ("pretrain_samples", "samples_per_round"):
-            if getattr(c, name) is not None:
-                setattr(c, name, validation.check_count(getattr(c, name), flag(name)))
+        if c.pretrain_samples is not None:
+            c.pretrain_samples = _count(c.pretrain_samples, "--pretrain-samples")
+        if c.samples_per_round is not None:
+            # 0 prompts would keep nothing and re-train the model from zero (uniform).
+            c.samples_per_round = _count(c.samples_per_round, "--samples-per-round", 1)
         for name in ("lambda_", "lambda_1", "lambda_2a", "lambda_chain"):
             if getattr(c, name) is not None:
                 setattr(c, name, validation.check_positive(getattr(c, name), flag(name)))
@@ -138,7 +216,7 @@ class SimulationConfig:
         validation.check_choice(c.star_mode, STAR_MODES, "--star-mode")
         validation.check_choice(c.reward, tuple(REWARDS), "--reward")
         validation.check_choice(c.baseline, BASELINES, "--baseline")
-        c.rl_steps = validation.check_count(c.rl_steps, "--rl-steps")
+        c.rl_steps = _count(c.rl_steps, "--rl-steps")
         c.lr = validation.check_positive(c.lr, "--lr")
         c.eval_every = validation.check_count(c.eval_every, "--eval-every", 1)
         if c.max_samples is not None:
@@ -150,11 +228,12 @@ class SimulationConfig:
         if not (math.isfinite(c.anchor) and c.anchor >= 0):
             raise ValueError(f"--anchor must be a finite number >= 0, got {c.anchor}")
         if c.group_size is not None:
-            c.group_size = validation.check_count(c.group_size, "--group-size", 1)
+            c.group_size = _count(c.group_size, "--group-size", 1)
             if c.rl == "reinforce" and c.group_size != 1:
                 raise ValueError("--group-size is GRPO's: REINFORCE samples one response per prompt")
         if c.batch_size is not None:
-            c.batch_size = validation.check_count(c.batch_size, "--batch-size", 1)
+            c.batch_size = _count(c.batch_size, "--batch-size", 1)
+        _check_memory(c)
         return c
 
     def resolve_pg(self):

@@ -5,13 +5,19 @@ import numbers
 
 import numpy as np
 
+#: Largest d accepted: the chain's weights grow like 2.5 d^2 floats (about 1.3 GB of
+#: weights and SGD state at d = 8192, and a run then takes hours).
+MAX_D = 8192
+
 
 def check_d(d):
-    """The number of input bits: an integer >= 2 (parity of one bit is linear)."""
+    """The number of input bits: an integer in [2, MAX_D] (parity of one bit is linear)."""
     if isinstance(d, bool) or not isinstance(d, numbers.Integral):
         raise ValueError(f"d must be an integer >= 2, got {d!r}")
     if d < 2:
         raise ValueError(f"d must be >= 2 (parity of fewer than 2 bits is linear), got {d}")
+    if d > MAX_D:
+        raise ValueError(f"d must be <= {MAX_D:,} (the chain's weights grow like d^2), got {d:,}")
     return int(d)
 
 
@@ -37,12 +43,18 @@ def check_positive(value, name):
     return value
 
 
-def check_count(value, name, minimum=0):
-    """An integer >= minimum."""
+def check_count(value, name, minimum=0, maximum=None, why=None):
+    """An integer in [minimum, maximum] (``maximum=None``: no upper bound).
+
+    ``why`` completes the message of a value above ``maximum`` (what it would cost).
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        reason = f" ({why})" if why else ""
+        raise ValueError(f"{name} must be <= {maximum:,}, got {value:,}{reason}")
     return int(value)
 
 
