@@ -137,8 +137,8 @@ def summary_row(result):
     }
 
 
-def rebuild_summary(out_dir):
-    """Rewrite ``out_dir/summary.csv`` from every valid run file; return the rows."""
+def summary_rows(out_dir):
+    """One :func:`summary_row` per valid run file in ``out_dir``, sorted by schedule, d, p_long, seed."""
     rows = []
     for name in sorted(os.listdir(out_dir)):
         if name.endswith(".json"):
@@ -146,6 +146,17 @@ def rebuild_summary(out_dir):
             if result is not None:
                 rows.append(summary_row(result))
     rows.sort(key=lambda r: (r["schedule"], r.get("d", 0), r.get("p_long", 0), r.get("seed", 0), r["key"]))
+    return rows
+
+
+def write_summary(out_dir, rows):
+    """Write ``rows`` to ``out_dir/summary.csv`` atomically (OSError if it cannot be)."""
     fields = list(dict.fromkeys(k for row in rows for k in row)) or ["key"]
     write_csv(os.path.join(out_dir, SUMMARY), rows, fields)
+
+
+def rebuild_summary(out_dir):
+    """Rewrite ``out_dir/summary.csv`` from every valid run file; return the rows."""
+    rows = summary_rows(out_dir)
+    write_summary(out_dir, rows)
     return rows
