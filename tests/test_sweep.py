@@ -218,12 +218,13 @@ def test_bad_grid_in_a_real_process(tmp_path):
 def test_load_run_rejects_corrupt_and_foreign_files(tmp_path):
     spec = sweep.build_grid([6], [0.2], [], 1, {}, None)[0]
     key = sweep.run_key(spec)
+    pre = {"samples": 200_000, "greedy_accuracy": 0.5, "greedy_length": 1.0, "mean_length": 1.5}
     good = {
         "config": {},
-        "pretrain": {},
+        "pretrain": pre,
         "rl": [],
         "wall_seconds": 0.0,
-        "sweep": {"key": key, "spec": spec, "generalised": {}},
+        "sweep": {"key": key, "spec": spec, "generalised": samples_to_generalise({"pretrain": pre, "rl": []})},
     }
     path = tmp_path / f"{key}.json"
     write_atomic(path, json.dumps(good))

@@ -29,7 +29,7 @@ from .cli import main, parser
 from .execute import run_one, run_sweep
 from .grid import GRID_FIELDS, Schedule, apply_budget, axis_fields, build_grid, parse_schedule, run_key
 from .report import growth_table
-from .store import RUN_KEYS, SUMMARY, load_run, rebuild_summary, summary_row
+from .store import RUN_KEYS, SUMMARY, check_run, load_run, rebuild_summary, summary_row, summary_rows, write_summary
 
 __all__ = [
     "GRID_FIELDS",
@@ -40,6 +40,7 @@ __all__ = [
     "apply_budget",
     "axis_fields",
     "build_grid",
+    "check_run",
     "growth_table",
     "load_run",
     "main",
@@ -50,4 +51,6 @@ __all__ = [
     "run_one",
     "run_sweep",
     "summary_row",
+    "summary_rows",
+    "write_summary",
 ]

@@ -6,10 +6,14 @@ import sys
 import typing
 
 from ..cli import OneLineParser
-from .execute import run_sweep
+from ..output import check_dir_writable
+from .execute import OutputError, SchedulerError, run_sweep
 from .grid import axis_fields, build_grid, parse_schedule, run_key
 from .report import growth_table
-from .store import SUMMARY, rebuild_summary
+from .store import SUMMARY, summary_rows, write_summary
+
+#: Upper bound of ``--workers``, per core available.
+WORKERS_PER_CORE = 4
 
 
 def _axis_type(tp):
@@ -112,21 +116,59 @@ def parser():
     return p
 
 
+def _workers(args):
+    """The local worker count: ``--workers``, else the cores available; ValueError naming the flag."""
+    cores = len(os.sched_getaffinity(0))
+    if args.scheduler is not None:
+        if args.workers is not None:
+            raise ValueError("give --scheduler or --workers, not both")
+        if not args.scheduler.strip():
+            raise ValueError("--scheduler: empty address")
+        return None
+    if args.workers is None:
+        return cores
+    # More single-threaded processes than this only add start-up time and memory
+    # (each holds its own simulator); a huge count would exhaust memory, not run faster.
+    limit = WORKERS_PER_CORE * cores
+    if not 1 <= args.workers <= limit:
+        raise ValueError(
+            f"--workers must be between 1 and {limit} ({WORKERS_PER_CORE} x the {cores} cores available), "
+            f"got {args.workers}"
+        )
+    return args.workers
+
+
+def _grid(args):
+    """The runs asked for, every one validated; ValueError (one line) otherwise."""
+    axes = {name: getattr(args, name) for name, _, _ in axis_fields() if getattr(args, name) is not None}
+    schedules = [parse_schedule(s) for s in args.p_schedule]
+    return build_grid(args.d, args.p_long, schedules, args.seeds, axes, args.budget)
+
+
+def _summary(out, prog):
+    """Rebuild the summary from the run files; return ``(rows, written)``.
+
+    A summary that cannot be written (``DIR/summary.csv`` a directory, a full disk) is
+    said in one line: the run files are what matters, and they are kept.
+    """
+    rows = []
+    try:
+        rows = summary_rows(out)
+        write_summary(out, rows)
+    except OSError as exc:
+        path = os.path.join(out, SUMMARY)
+        sys.stderr.write(f"{prog}: error: cannot write {path}: {exc.strerror or exc}; the run files are kept\n")
+        return rows, False
+    return rows, True
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     prog = "linparity.sweep"
     try:
-        if args.scheduler and args.workers is not None:
-            raise ValueError("give --scheduler or --workers, not both")
-        workers = args.workers if args.workers is not None else len(os.sched_getaffinity(0))
-        if workers < 1:
-            raise ValueError(f"--workers must be >= 1, got {workers}")
-        axes = {name: getattr(args, name) for name, _, _ in axis_fields() if getattr(args, name) is not None}
-        specs = build_grid(
-            args.d, args.p_long, [parse_schedule(s) for s in args.p_schedule], args.seeds, axes, args.budget
-        )
-        if os.path.exists(args.out) and not os.path.isdir(args.out):
-            raise ValueError(f"--out {args.out}: not a directory")
+        check_dir_writable(args.out, "--out")  # first: a bad --out is the cheapest thing to fix
+        workers = _workers(args)
+        specs = _grid(args)
         import distributed  # noqa: F401  (fail here, with one line, if the extra is missing)
     except (ValueError, TypeError) as exc:
         sys.stderr.write(f"{prog}: error: {exc}\n")
@@ -138,18 +180,22 @@ def main(argv=None):
         done, resumed, failed = run_sweep(specs, args.out, scheduler=args.scheduler, workers=workers, quiet=args.quiet)
     except KeyboardInterrupt:
         if os.path.isdir(args.out):
-            rebuild_summary(args.out)
+            _summary(args.out, prog)
         sys.stderr.write(f"{prog}: interrupted; finished runs are kept, rerun to resume\n")
         return 130
-    except OSError as exc:  # e.g. the scheduler cannot be reached
+    except SchedulerError as exc:
         sys.stderr.write(f"{prog}: error: {exc}\n")
         return 2
-    rows = rebuild_summary(args.out)
+    except OutputError as exc:  # a full disk, say: the summary could not be written either
+        sys.stderr.write(f"{prog}: error: {exc}; finished runs are kept, rerun to resume\n")
+        return 1
+    except OSError as exc:  # e.g. the local cluster cannot start
+        sys.stderr.write(f"{prog}: error: {exc}\n")
+        return 1
+    rows, written = _summary(args.out, prog)
     if not args.quiet:
         keys = {run_key(s) for s in specs}
-        sys.stdout.write(
-            f"{len(specs)} runs: {done} run now, {resumed} resumed, {failed} failed; "
-            f"{os.path.join(args.out, SUMMARY)} has {len(rows)} rows\n"
-        )
+        where = f"{os.path.join(args.out, SUMMARY)} has {len(rows)} rows" if written else "no summary written"
+        sys.stdout.write(f"{len(specs)} runs: {done} run now, {resumed} resumed, {failed} failed; {where}\n")
         sys.stdout.write(growth_table([r for r in rows if r["key"] in keys]))
-    return 1 if failed else 0
+    return 1 if failed or not written else 0

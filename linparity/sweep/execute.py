@@ -3,15 +3,44 @@
 import json
 import logging
 import os
+import warnings
 
 from ..output import TMP_PREFIX, write_atomic
 from ..progress import Progress
 from .grid import run_key
-from .store import load_run
+from .store import InvalidRun, check_run, load_run
+
+
+class SchedulerError(Exception):
+    """The Dask scheduler's address is malformed or it cannot be reached (bad input, exit 2)."""
+
+
+class OutputError(Exception):
+    """A file of the sweep could not be written (disk full, permissions): the sweep stops."""
 
 
 def run_one(spec):
-    """Run one grid point (on a worker); return the simulate result plus a ``sweep`` section."""
+    """Run one grid point (on a worker); return the simulate result plus a ``sweep`` section.
+
+    The simulator's warnings are recorded in ``sweep.warnings``, not printed.  A run
+    that raises returns ``{"error": "Type: message"}`` instead: the error is the run's
+    outcome, reported by the sweep process in one line and counted as failed.  Raised
+    on the worker, Dask would log a multi-line "Compute Failed" block there, and on a
+    remote cluster that log is out of the sweep's hands.
+    """
+    # The simulator's numpy warnings (an overflow, say) would be printed by every
+    # worker, several lines each; they are kept in the run file instead.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")  # once per place, as usual
+        try:
+            result = _run(spec)
+        except Exception as exc:  # every failure of the simulator, MemoryError included
+            return {"error": f"{type(exc).__name__}: {exc}"}
+    result["sweep"]["warnings"] = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return result
+
+
+def _run(spec):
     import numba
 
     from ..config import SimulationConfig
@@ -63,7 +92,7 @@ class RunsProgress:
         if (not self.quiet and not self.bar.enabled) or failed:
             c = spec["config"]
             line = (
-                f"[{self.resumed + self.done}/{self.total}] d={c['d']} p_long={c['p_long']:g} "
+                f"[{self.resumed + self.done + self.failed}/{self.total}] d={c['d']} p_long={c['p_long']:g} "
                 f"seed={c['seed']} rl={c.get('rl')} {spec['schedule']}: {message}"
             )
             if self.bar.enabled:
@@ -83,51 +112,97 @@ def _describe(result):
 
 
 def _client(scheduler, workers):
-    """A dask Client: to ``scheduler``, or to a LocalCluster of single-threaded processes."""
+    """A dask Client: to ``scheduler``, or to a LocalCluster of single-threaded processes.
+
+    Raises :class:`SchedulerError` (one line) if ``scheduler`` is malformed or unreachable.
+    """
     from distributed import Client, LocalCluster
 
-    if scheduler:
-        return Client(scheduler, timeout="10s")
+    if scheduler is not None:
+        try:
+            return Client(scheduler, timeout="10s")
+        except (OSError, ValueError, TypeError) as exc:  # a bad address is a ValueError, no answer an OSError
+            raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     cluster = LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,  # any free port
-        env={"NUMBA_NUM_THREADS": "1"},
-    )  # set in each process before numba loads
+        dashboard_address=":0",  # any free port
+        # The sweep reports every failure itself, in one line; the workers' own logs
+        # (a lost worker, a restart) would only repeat it at length.
+        silence_logs=logging.CRITICAL,
+        env={"NUMBA_NUM_THREADS": "1"},  # set in each process before numba loads
+    )
     return Client(cluster)
+
+
+def _run_text(result):
+    """The file text of a worker's result; InvalidRun if it would not load back (then the run failed).
+
+    Checked before writing, so that every file written is one :func:`load_run` accepts:
+    a NaN in a metric, say, fails the run here rather than making it redone forever.
+    """
+    check_run(result)
+    try:
+        return json.dumps(result, indent=2, allow_nan=False) + "\n"
+    except ValueError as exc:
+        raise InvalidRun(str(exc)) from None
+
+
+def _write(path, text):
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _one_line(text):
+    lines = str(text).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _failure(exc):
+    """One line for a future that raised: a worker lost too often (KilledWorker), a cancellation."""
+    text = _one_line(exc)
+    return f"failed: {type(exc).__name__}: {text}" if text else f"failed: {type(exc).__name__}"
+
+
+def _prepare(out_dir):
+    """Create ``out_dir`` and remove the temporary files that a kill left in it."""
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        for name in os.listdir(out_dir):
+            if name.startswith(TMP_PREFIX):  # a write that a kill interrupted
+                os.unlink(os.path.join(out_dir, name))
+    except OSError as exc:
+        raise OutputError(f"--out {out_dir}: {exc.strerror or exc}") from None
 
 
 def run_sweep(specs, out_dir, *, scheduler=None, workers=1, quiet=False):
     """Run the specs that have no valid file in ``out_dir``; return ``(done, resumed, failed)``.
 
-    Completed runs are skipped; missing and corrupted ones are (re)done.  Results are
-    written here, one atomic file each, as they arrive from the workers.
+    Completed runs are skipped; missing and invalid ones are (re)done.  Results are
+    written here, one atomic file each, as they arrive from the workers.  A run that
+    fails (its error, a result that is not a valid run, a worker lost too often) is
+    reported in one line and counted; it is not retried, since it would fail the same
+    way.  Raises :class:`SchedulerError` if the scheduler cannot be reached (before
+    ``out_dir`` is created) and :class:`OutputError` if a file cannot be written.
     """
-    for name in os.listdir(out_dir) if os.path.isdir(out_dir) else []:
-        if name.startswith(TMP_PREFIX):  # a write that a kill interrupted
-            os.unlink(os.path.join(out_dir, name))
     todo = [s for s in specs if load_run(os.path.join(out_dir, run_key(s) + ".json"), run_key(s)) is None]
-    if not todo:
-        os.makedirs(out_dir, exist_ok=True)
     bar = RunsProgress(len(specs), len(specs) - len(todo), quiet)
-    if todo:
+    if not todo:
+        _prepare(out_dir)
+    else:
         from distributed import as_completed
 
         with _client(scheduler, workers) as client:
-            os.makedirs(out_dir, exist_ok=True)  # only once there is somewhere to run
-            futures = {client.submit(run_one, s, key=f"linparity-run-{run_key(s)}", pure=False): s for s in todo}
+            _prepare(out_dir)  # only once there is somewhere to run
+            futures = {
+                client.submit(run_one, s, key=f"linparity-run-{run_key(s)}", pure=False, retries=0): s for s in todo
+            }
             try:
                 for future in as_completed(futures):
-                    spec = futures[future]
-                    try:
-                        result = future.result()
-                    except Exception as exc:  # a failed run is reported and redone next time
-                        bar.finished(spec, f"failed: {type(exc).__name__}: {exc}", failed=True)
-                        continue
-                    write_atomic(os.path.join(out_dir, run_key(spec) + ".json"), json.dumps(result, indent=2) + "\n")
-                    bar.finished(spec, _describe(result))
+                    _receive(future, futures[future], out_dir, bar)
             finally:
                 client.cancel(list(futures))
                 cluster = client.cluster
@@ -135,3 +210,22 @@ def run_sweep(specs, out_dir, *, scheduler=None, workers=1, quiet=False):
                     cluster.close()
     bar.close()
     return bar.done, bar.resumed, bar.failed
+
+
+def _receive(future, spec, out_dir, bar):
+    """Store one finished future's run, or report its failure in one line."""
+    try:
+        result = future.result()
+    except Exception as exc:  # the run is reported here and redone next time
+        bar.finished(spec, _failure(exc), failed=True)
+        return
+    if "error" in result:  # the run itself raised, on the worker
+        bar.finished(spec, f"failed: {_one_line(result['error'])}", failed=True)
+        return
+    try:
+        text = _run_text(result)
+    except InvalidRun as exc:
+        bar.finished(spec, f"failed: invalid result ({exc})", failed=True)
+        return
+    _write(os.path.join(out_dir, run_key(spec) + ".json"), text)
+    bar.finished(spec, _describe(result))
