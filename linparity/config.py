@@ -47,6 +47,9 @@ LIMITS = {
     "--batch-size": (10**8, "responses held in memory at once"),
     "--group-size": (10**6, "responses per prompt held in memory at once"),
 }
+#: Smallest lambda accepted: Algorithm 3's first step is 1 / lambda, and below this the
+#: iterates overflow to inf (1e-320 did, on a sweep worker).
+LAMBDA_MIN = 1e-12
 #: Share of the available memory a run may plan to use (checked up front).
 MEMORY_SHARE = 0.8
 
@@ -209,7 +212,12 @@ class SimulationConfig:
             c.samples_per_round = _count(c.samples_per_round, "--samples-per-round", 1)
         for name in ("lambda_", "lambda_1", "lambda_2a", "lambda_chain"):
             if getattr(c, name) is not None:
-                setattr(c, name, validation.check_positive(getattr(c, name), flag(name)))
+                value = validation.check_positive(getattr(c, name), flag(name))
+                if value < LAMBDA_MIN:
+                    raise ValueError(
+                        f"{flag(name)} must be >= {LAMBDA_MIN:g} (the first SGD steps are 1 / lambda), got {value:g}"
+                    )
+                setattr(c, name, value)
         if c.target_accuracy is not None:
             c.target_accuracy = validation.check_probability(c.target_accuracy, "--target-accuracy")
         validation.check_choice(c.rl, RL_ALGORITHMS, "--rl")

@@ -40,6 +40,8 @@ def _one_error_line(err):
         (["--rounds", "100000000"], "--rounds"),
         (["--long-target", "100000000000"], "--long-target"),
         (["--seed", str(2**64)], "--seed"),
+        (["--lambda", "1e-320"], "--lambda"),
+        (["--lambda-chain", "1e-13"], "--lambda-chain"),
     ],
 )
 def test_counts_out_of_range_are_refused_up_front(args, flag, capsys, tmp_path):

@@ -149,25 +149,44 @@ def test_a_lost_worker_is_one_line():
     assert text == "failed: KilledWorker: Attempted to run task 'x' on 4 different workers,"
 
 
+# Injected into every process of the sweep (workers included) through PYTHONPATH: the
+# run of seed 1 raises on the worker, as a run whose config passed validation can.
+_INJECT = """
+import linparity.experiment as experiment
+
+_run = experiment.run
+
+
+def run(cfg, **kwargs):
+    if cfg.seed == 1:
+        raise ValueError("theta must be finite (injected)")
+    return _run(cfg, **kwargs)
+
+
+experiment.run = run
+"""
+
+
 @pytest.mark.slow
 def test_a_point_that_only_fails_on_a_worker_is_one_line_and_exit_1(tmp_path):
-    # --lambda 1e-320 passes SimulationConfig.validate (it is > 0) but overflows the
-    # pre-trained weights: the run raises "theta must be finite" on the worker.
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(_INJECT)
     out = tmp_path / "s"
-    flags = ["--lambda", "1e-320", "1", "--workers", "1", "--quiet"]
     proc = subprocess.run(
-        [sys.executable, "-m", "linparity.sweep", *cli_args(out), *flags],
+        [sys.executable, "-m", "linparity.sweep", *cli_args(out), "--seeds", "2", "--workers", "1", "--quiet"],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=300,
-        env={**os.environ, "NUMBA_NUM_THREADS": "1"},
+        env={**os.environ, "NUMBA_NUM_THREADS": "1", "PYTHONPATH": f"{inject}{os.pathsep}{ROOT}"},
     )
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1, proc.stderr
-    assert "failed: ValueError: theta must be finite" in proc.stderr and "Compute Failed" not in proc.stderr
+    assert "failed: ValueError: theta must be finite (injected)" in proc.stderr
+    assert "Compute Failed" not in proc.stderr
     (kept,) = [p for p in out.iterdir() if p.suffix == ".json"]
-    assert json.loads(kept.read_text())["sweep"]["spec"]["config"]["lambda_"] == 1.0
+    assert json.loads(kept.read_text())["sweep"]["spec"]["config"]["seed"] == 0
 
 
 # --------------------------------------------------------------------------- item 3: execution flags
