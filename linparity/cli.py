@@ -1,6 +1,7 @@
 """What every command-line entry point shares."""
 
 import argparse
+import os
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -8,3 +9,42 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class Console:
+    """Printed output that a closed or broken stream cannot turn into a crash.
+
+    ``write`` goes to ``stream`` until the first failure (a closed pipe, a full
+    device, a closed descriptor: ``stream`` is ``None`` under ``>&-``); from then on
+    nothing is printed and the command carries on, so the files it writes are still
+    written. ``close`` points a failed stdout at ``/dev/null``, so that Python's own
+    flush at exit does not print "Exception ignored" either.
+    """
+
+    def __init__(self, stream, enabled=True):
+        self.stream = stream
+        self.enabled = enabled and stream is not None
+        self.failed = False
+
+    def write(self, text):
+        if not self.enabled or self.failed:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # ValueError: write to a closed file
+            self.failed = True
+
+    def flush(self):
+        pass  # write flushes; a table printer may call this
+
+    def close(self):
+        if not self.failed or self.stream is None:
+            return
+        try:
+            fd = self.stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass

@@ -332,11 +332,13 @@ class PolicyGradient:
     streams of ``seed``), samples ``group_size`` responses to each at temperature
     ``tau`` (REINFORCE: one), scores them with ``r_<reward>``, and moves
 
-        theta <- theta + lr * (mean_i A_i grad ln pi_tau(y_i | x_i) - anchor * (theta - theta_0)),
+        theta <- theta_0 + (theta + lr * mean_i A_i grad ln pi_tau(y_i | x_i) - theta_0) / (1 + lr * anchor),
 
     the mean over all responses of the step, ``theta_0`` the starting (pre-trained)
     weights. ``anchor = 0`` (the default) is plain policy gradient; a positive value
-    is an L2 pull towards the pre-trained model, a KL-like leash.
+    is an L2 pull towards the pre-trained model, a KL-like leash, taken as a proximal
+    step: to first order in ``lr * anchor`` it is the gradient step on
+    ``- anchor / 2 ||theta - theta_0||^2``, and unlike that step it cannot diverge.
 
     Parameters
     ----------
@@ -446,8 +448,14 @@ class PolicyGradient:
         grad = _gradient(model, x, y, lengths, adv, 1.0 / self.temperature, self._buffers, self._grad)
         grad /= len(adv)
         if self.anchor > 0:
-            grad -= self.anchor * (model.theta - self.theta_0)
-        model.theta += self.lr * grad
+            # The pull is taken implicitly (a proximal step): the explicit form
+            # theta -= lr * anchor * (theta - theta_0) overshoots and diverges once
+            # lr * anchor > 2 (anchor 100 at lr 1 gave inf, then NaN); this one is a
+            # contraction towards theta_0 for every anchor, and the same to first order.
+            shrink = 1.0 / (1.0 + self.lr * self.anchor)
+            model.theta[:] = self.theta_0 + shrink * (model.theta + self.lr * grad - self.theta_0)
+        else:
+            model.theta += self.lr * grad
         counts = {
             "samples": len(adv),
             "prompts": self.batch_size,

@@ -13,15 +13,21 @@ machine-readable record described in the README.
 """
 
 import argparse
-import json
 import sys
 import typing
 
-from .cli import OneLineParser
-from .config import GROUPS, SimulationConfig, fields
-from .experiment import run
-from .output import check_writable, write_atomic, write_csv
-from .rl import PG_ALGORITHMS
+from .cli import Console, OneLineParser
+
+try:
+    from .config import GROUPS, SimulationConfig, fields
+    from .experiment import run
+    from .output import OutputError, check_distinct, check_writable, write_csv, write_json
+    from .rl import PG_ALGORITHMS
+except KeyboardInterrupt:  # Ctrl-C while numba loads (the first second): exit as a run would
+    if __name__ != "__main__":
+        raise
+    sys.stderr.write("linparity.simulate: interrupted; nothing written\n")
+    raise SystemExit(130) from None
 
 # The names researchers import from here (README); they live in config and experiment.
 __all__ = ["SimulationConfig", "run", "main", "parser", "to_csv_rows", "CSV_FIELDS"]
@@ -100,11 +106,12 @@ def _table_printer(stream):
         name = "pretrain" if stage == "pretrain" else (f"step {r['step']}" if "step" in r else f"round {r['round']}")
         kept_long = r.get("kept_long", r.get("long_samples"))
         pred = r["predicted_p_long"]
-        ratio = r["p_long"] / pred if pred else float("nan")
-        pred = float("nan") if pred is None else pred
+        # No prediction (policy gradient) or a zero one (p_long = 0): a dash, not nan.
+        pred_text = "-" if pred is None else f"{pred:.4f}"
+        ratio_text = f"{r['p_long'] / pred:.2f}" if pred else "-"
         stream.write(
-            f"{name:<9} {r['samples']:>10,} {kept_long:>10,} {r['p_long']:>8.4f} {pred:>9.4f} "
-            f"{ratio:>6.2f} {r['greedy_accuracy']:>10.4f} {r['greedy_length']:>10.2f} "
+            f"{name:<9} {r['samples']:>10,} {kept_long:>10,} {r['p_long']:>8.4f} {pred_text:>9} "
+            f"{ratio_text:>6} {r['greedy_accuracy']:>10.4f} {r['greedy_length']:>10.2f} "
             f"{r['mean_length']:>8.2f} {r['seconds']:>7.2f}\n"
         )
         stream.flush()
@@ -119,36 +126,46 @@ def main(argv=None):
         cfg = config_from_args(args).validate()
         check_writable(args.json, "--json")
         check_writable(args.csv, "--csv")
+        check_distinct({"--json": args.json, "--csv": args.csv})
     except ValueError as exc:
         sys.stderr.write(f"{prog}: error: {exc}\n")
         return 2
-    row = None if args.quiet else _table_printer(sys.stdout)
+    # The table goes to stdout, the results to files: a closed or broken stdout
+    # (``| head -1``, ``>&-``, ``>/dev/full``) stops the table, never the run or its files.
+    out = Console(sys.stdout, enabled=not args.quiet)
+    row = _table_printer(out) if out.enabled else None
     try:
-        result = run(cfg, on_record=row, show_progress=not args.quiet)
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{prog}: interrupted; nothing written\n")
-        return 130
-    if args.json:
-        write_atomic(args.json, json.dumps(result, indent=2) + "\n")
-    if args.csv:
-        write_csv(args.csv, to_csv_rows(result), CSV_FIELDS)
-    if not args.quiet:
+        try:
+            result = run(cfg, on_record=row, show_progress=not args.quiet)
+        except KeyboardInterrupt:
+            sys.stderr.write(f"{prog}: interrupted; nothing written\n")
+            return 130
+        try:
+            if args.json:
+                write_json(args.json, result)
+            if args.csv:
+                write_csv(args.csv, to_csv_rows(result), CSV_FIELDS)
+        except (OutputError, ValueError) as exc:  # ValueError: a NaN, which strict JSON refuses
+            sys.stderr.write(f"{prog}: error: {exc}\n")
+            return 1
         last = result["rl"][-1] if result["rl"] else result["pretrain"]
         pred = result["predicted"]["rounds_to_greedy"]
         if cfg.rl in PG_ALGORITHMS:
             steps = last["step"] if result["rl"] else 0
-            sys.stdout.write(
+            out.write(
                 f"greedy accuracy {last['greedy_accuracy']:.4f}, greedy length "
                 f"{last['greedy_length']:.2f} after {steps} {cfg.rl} step(s); "
                 f"wall {result['wall_seconds']:.1f}s\n"
             )
         else:
-            sys.stdout.write(
+            out.write(
                 f"greedy accuracy {last['greedy_accuracy']:.4f} after {len(result['rl'])} round(s) "
                 f"(predicted rounds to greedy success: {pred if pred is None else int(pred)}); "
                 f"wall {result['wall_seconds']:.1f}s\n"
             )
-    return 0
+        return 0
+    finally:
+        out.close()
 
 
 if __name__ == "__main__":

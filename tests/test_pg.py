@@ -174,7 +174,7 @@ def test_step_is_the_documented_update(algorithm, group, rng):
         else:
             adv = rewards - rewards.mean()
         grad = ref.pg_gradient(theta, d, x, y, lengths, adv, 1.3) / len(adv)
-        theta = theta + lr * (grad - anchor * (theta - model.theta))
+        theta = model.theta + (theta + lr * grad - model.theta) / (1 + lr * anchor)
         counts = pg.step()
         np.testing.assert_allclose(pg.model.theta, theta, rtol=1e-9, atol=1e-12)
         assert counts["samples"] == batch * group and counts["kept"] == int(rewards.sum())

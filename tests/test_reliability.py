@@ -3,12 +3,20 @@
 Each test here failed on the code before the fix it guards (see the commit that adds it).
 """
 
+import errno
+import json
 import math
+import os
+import pathlib
+import subprocess
+import sys
 
 import pytest
 
 from linparity import config as config_module
-from linparity import simulate
+from linparity import output, simulate
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 SMALL = ["--d", "6", "--p-long", "0.2", "--long-target", "5000", "--eval-prompts", "2000", "--quiet"]
 
@@ -70,3 +78,102 @@ def test_memory_estimate_grows_with_each_dominant_flag():
     assert flag == "--d" and bigger_d > 2 * 2**30
     # The default run plans far less than a gigabyte: the check cannot refuse it anywhere.
     assert base < 2**30 and math.isfinite(base)
+
+
+# --------------------------------------------------------------------------- output files
+
+
+def _strict(path):
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    with open(path) as f:
+        return json.load(f, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--json", "{same}", "--csv", "{same}"], "name the same file"),
+        (["--json", ""], "empty path"),
+        (["--csv", ""], "empty path"),
+        (["--json", "{tmp}/missing/"], "is a directory"),
+        (["--json", "{tmp}/" + "x" * 300 + ".json"], "longer than"),
+        (["--json", "/dev/stdout"], "device or process file"),
+        (["--json", "/dev/null"], "device or process file"),
+    ],
+)
+def test_bad_output_paths_are_refused_before_running(args, words, capsys, tmp_path):
+    same = tmp_path / "r.json"
+    args = [a.format(same=same, tmp=tmp_path) for a in args]
+    code = _main([*SMALL, *args])
+    err = capsys.readouterr().err
+    assert code == 2 and _one_error_line(err) and words in err, err
+    assert not same.exists()
+
+
+def test_a_symlink_is_written_through_and_stays_a_link(tmp_path):
+    real, link = tmp_path / "real.json", tmp_path / "link.json"
+    real.write_text("old\n")
+    link.symlink_to(real)
+    assert _main([*SMALL, "--json", str(link)]) == 0
+    assert link.is_symlink() and _strict(real)["config"]["d"] == 6
+
+
+def test_a_symlink_to_a_device_is_refused(tmp_path, capsys):
+    link = tmp_path / "link.json"
+    link.symlink_to("/dev/stdout")
+    assert _main([*SMALL, "--json", str(link)]) == 2
+    assert "device" in capsys.readouterr().err and link.is_symlink()
+
+
+def test_a_failed_write_is_one_line_exit_1_and_the_old_file_intact(monkeypatch, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    out.write_text("old\n")
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(output.os, "fsync", full_disk)
+    code = _main([*SMALL, "--json", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and _one_error_line(err) and "No space left" in err
+    assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("redirect", ["| head -c 10", ">&-", ">/dev/full"])
+def test_a_broken_stdout_never_loses_the_results_file(redirect, tmp_path):
+    out = tmp_path / "r.json"
+    small = " ".join(a for a in SMALL if a != "--quiet")
+    proc = subprocess.run(
+        f"{sys.executable} -m linparity.simulate {small} --json {out} {redirect}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+    assert _strict(out)["config"]["d"] == 6
+
+
+@pytest.mark.parametrize("algorithm", ["reinforce", "grpo"])
+def test_a_strong_anchor_stays_finite_and_the_json_is_strict(algorithm, tmp_path, capsys, recwarn):
+    out, table = tmp_path / "r.json", tmp_path / "r.csv"
+    args = [*SMALL, "--rl", algorithm, "--rl-steps", "10", "--anchor", "1000", "--json", str(out), "--csv", str(table)]
+    assert _main(args) == 0
+    result = _strict(out)
+    assert all(math.isfinite(r["p_long"]) for r in result["rl"])
+    # The anchor holds the policy at the pre-trained one.
+    assert abs(result["rl"][-1]["p_long"] - result["pretrain"]["p_long"]) < 0.02
+    assert "nan" not in table.read_text().lower()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    assert capsys.readouterr().err == ""
+
+
+def test_the_table_prints_a_dash_where_there_is_no_prediction(capsys):
+    args = [a for a in SMALL if a != "--quiet"]
+    assert _main([*args, "--rl", "grpo", "--rl-steps", "5"]) == 0
+    table = capsys.readouterr().out
+    assert "nan" not in table and " - " in table
