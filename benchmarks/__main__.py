@@ -1,10 +1,9 @@
 """``python -m benchmarks [--quick] [--only NAME ...] [--json PATH] [--markdown PATH]``."""
 
-import json
 import sys
 
-from linparity.cli import OneLineParser
-from linparity.output import check_writable, write_atomic
+from linparity.cli import Console, OneLineParser
+from linparity.output import OutputError, check_distinct, check_writable, write_atomic, write_json
 
 from . import _common, ntp_sgd, policy_gradient, sampling, system
 
@@ -83,19 +82,34 @@ def main(argv=None):
     try:
         check_writable(args.json, "--json")
         check_writable(args.markdown, "--markdown")
+        check_distinct({"--json": args.json, "--markdown": args.markdown})
     except ValueError as exc:
         parser.error(str(exc))
     results = []
-    for name in args.only or BENCHMARKS:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        results.extend(_run(name, args.quick))
+    try:
+        for name in args.only or BENCHMARKS:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            results.extend(_run(name, args.quick))
+    except KeyboardInterrupt:
+        sys.stderr.write("benchmarks: interrupted; nothing written\n")
+        return 130
     report = {"machine": _common.machine(), "results": results, "ratios": ratios(results)}
-    print(table(results))
-    print()
+    out = Console(sys.stdout)
+    out.write(table(results) + "\n\n")
     for k, v in report["ratios"].items():
-        print(f"{k}: {v:.3g}")
+        out.write(f"{k}: {v:.3g}\n")
+    out.close()
+    try:
+        _write(args, report, results)
+    except (OutputError, ValueError) as exc:  # ValueError: a NaN, which strict JSON refuses
+        sys.stderr.write(f"benchmarks: error: {exc}\n")
+        return 1
+    return 0
+
+
+def _write(args, report, results):
     if args.json:
-        write_atomic(args.json, json.dumps(report, indent=2) + "\n")
+        write_json(args.json, report)
     if args.markdown:
         command = (
             "python -m benchmarks"
@@ -112,7 +126,6 @@ def main(argv=None):
             f"## Results\n\n{table(results)}\n\n## Ratios\n\n| ratio | value |\n|---|---|\n"
             f"{ratio_lines}\n",
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -19,17 +19,23 @@ numbers are the simulator's measurements; nothing here is tuned toward a predict
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
 
 from . import validation
-from .cli import OneLineParser
-from .config import SimulationConfig
-from .evaluate import GENERALISE_ACCURACY, first_generalising
-from .experiment import run
-from .output import write_atomic, write_csv
+from .cli import Console, OneLineParser
+
+try:
+    from .config import SimulationConfig
+    from .evaluate import GENERALISE_ACCURACY, first_generalising
+    from .experiment import run
+    from .output import OutputError, check_dir_writable, write_atomic, write_csv, write_json
+except KeyboardInterrupt:  # Ctrl-C while numba loads: exit as an interrupted run would
+    if __name__ != "__main__":
+        raise
+    sys.stderr.write("linparity.ablations: interrupted; nothing written\n")
+    raise SystemExit(130) from None
 
 GROUPS = ("algorithms", "temperature", "start")
 
@@ -295,40 +301,37 @@ def main(argv=None):
         for g in groups:
             validation.check_choice(g, GROUPS, "--groups")
         seed = validation.check_count(args.seed, "--seed")
-        if os.path.exists(args.out) and not os.path.isdir(args.out):
-            raise ValueError(f"--out {args.out}: not a directory")
+        check_dir_writable(args.out, "--out")
         os.makedirs(args.out, exist_ok=True)
-        if not os.access(args.out, os.W_OK):
-            raise ValueError(f"--out {args.out}: not writable")
     except (ValueError, OSError) as exc:
         sys.stderr.write(f"{prog}: error: {exc}\n")
         return 2
     rows = []
     wall = time.perf_counter()
+    out = Console(sys.stdout, enabled=not args.quiet)
     try:
         for arm in arms(quick=args.quick, seed=seed, groups=groups):
             result = run(arm.config, show_progress=not args.quiet)
             result["arm"] = {"group": arm.group, "name": arm.name}
-            write_atomic(os.path.join(args.out, f"{arm.group}__{arm.name}.json"), json.dumps(result, indent=2) + "\n")
+            write_json(os.path.join(args.out, f"{arm.group}__{arm.name}.json"), result)
             row = summarise(arm, result)
             rows.append(row)
-            if not args.quiet:
-                sys.stdout.write(
-                    f"{arm.group:<12} {arm.name:<24} greedy acc {row['final_greedy_accuracy']:.4f} "
-                    f"len {row['final_greedy_length']:6.2f} mean len {row['final_mean_length']:6.2f} "
-                    f"to .99: {row['to_99']} ({result['wall_seconds']:.1f}s)\n"
-                )
-                sys.stdout.flush()
+            out.write(
+                f"{arm.group:<12} {arm.name:<24} greedy acc {row['final_greedy_accuracy']:.4f} "
+                f"len {row['final_greedy_length']:6.2f} mean len {row['final_mean_length']:6.2f} "
+                f"to .99: {row['to_99']} ({result['wall_seconds']:.1f}s)\n"
+            )
+        write_csv(os.path.join(args.out, "summary.csv"), rows, SUMMARY_FIELDS)
+        write_atomic(os.path.join(args.out, "summary.md"), to_markdown(rows))
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted; arms finished so far are written\n")
         return 130
-    write_csv(os.path.join(args.out, "summary.csv"), rows, SUMMARY_FIELDS)
-    write_atomic(os.path.join(args.out, "summary.md"), to_markdown(rows))
-    if not args.quiet:
-        sys.stdout.write(
-            f"{len(rows)} arms in {time.perf_counter() - wall:.1f}s; summary in "
-            f"{os.path.join(args.out, 'summary.md')}\n"
-        )
+    except (OutputError, ValueError) as exc:  # ValueError: a NaN, which strict JSON refuses
+        sys.stderr.write(f"{prog}: error: {exc}\n")
+        return 1
+    summary = os.path.join(args.out, "summary.md")
+    out.write(f"{len(rows)} arms in {time.perf_counter() - wall:.1f}s; summary in {summary}\n")
+    out.close()
     return 0
 
 

@@ -1,7 +1,9 @@
 """What every command-line entry point shares."""
 
 import argparse
+import importlib
 import os
+import sys
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -48,3 +50,17 @@ class Console:
             os.close(devnull)
         except (OSError, ValueError):
             pass
+
+
+def run_command(prog, module):
+    """Import ``module`` (a command's code) and return the exit code of its ``main()``.
+
+    The import is inside the guard because it is the slow part of a start (numba,
+    sympy, matplotlib): Ctrl-C at any moment exits 130 with one line, never a
+    traceback. Used by the ``__main__`` modules of the packages.
+    """
+    try:
+        return importlib.import_module(module).main()
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130

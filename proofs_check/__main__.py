@@ -6,13 +6,12 @@ crashed, 2 on bad arguments.
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 import time
 
-from linparity.cli import OneLineParser
-from linparity.output import check_writable, write_atomic
+from linparity.cli import Console, OneLineParser
+from linparity.output import OutputError, check_writable, write_json
 
 
 def _parse(argv):
@@ -47,7 +46,11 @@ def _table(results):
 
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
-    from . import CLAIMS, run_all
+    try:
+        from . import CLAIMS, run_all
+    except KeyboardInterrupt:  # Ctrl-C while sympy loads
+        print("proofs_check: interrupted; nothing written", file=sys.stderr)
+        return 130
 
     known = {c.id for c in CLAIMS}
     if args.only:
@@ -64,18 +67,27 @@ def main(argv=None):
         print(f"proofs_check: error: {exc}", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    results = run_all(set(args.only) if args.only else None)
+    try:
+        results = run_all(set(args.only) if args.only else None)
+    except KeyboardInterrupt:
+        print("proofs_check: interrupted; nothing written", file=sys.stderr)
+        return 130
     elapsed = time.perf_counter() - start
     if args.json is not None:
-        write_atomic(args.json, json.dumps({"claims": results}, indent=2) + "\n")
-    if not args.quiet:
-        print(_table(results))
-        counts = {s: sum(r["status"] == s for r in results) for s in ("verified", "discrepancy", "unproved", "crashed")}
-        print("-" * 100)
-        print(", ".join(f"{k}: {v}" for k, v in counts.items()) + f"  ({elapsed:.1f} s)")
-        if args.detail:
-            for r in results:
-                print(f"\n[{r['id']}] {r['status']}\n  " + "\n  ".join(r["detail"].split(" || ")))
+        try:
+            write_json(args.json, {"claims": results})
+        except (OutputError, ValueError) as exc:
+            print(f"proofs_check: error: {exc}", file=sys.stderr)
+            return 1
+    out = Console(sys.stdout, enabled=not args.quiet)
+    out.write(_table(results) + "\n")
+    counts = {s: sum(r["status"] == s for r in results) for s in ("verified", "discrepancy", "unproved", "crashed")}
+    out.write("-" * 100 + "\n")
+    out.write(", ".join(f"{k}: {v}" for k, v in counts.items()) + f"  ({elapsed:.1f} s)\n")
+    if args.detail:
+        for r in results:
+            out.write(f"\n[{r['id']}] {r['status']}\n  " + "\n  ".join(r["detail"].split(" || ")) + "\n")
+    out.close()
     return 1 if any(r["status"] == "crashed" for r in results) else 0
 
 

@@ -8,8 +8,11 @@ import json
 import math
 import os
 import pathlib
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -177,3 +180,84 @@ def test_the_table_prints_a_dash_where_there_is_no_prediction(capsys):
     assert _main([*args, "--rl", "grpo", "--rl-steps", "5"]) == 0
     table = capsys.readouterr().out
     assert "nan" not in table and " - " in table
+
+
+# --------------------------------------------------------------------------- the other commands
+
+
+def _figures(args):
+    from linparity.figures.cli import main
+
+    return main(args)
+
+
+def test_figures_where_a_png_is_a_directory_is_one_line_exit_1(tmp_path, capsys):
+    shutil.copytree(ROOT / "figures" / "data", tmp_path / "data")
+    (tmp_path / "star_recursion.png").mkdir()
+    code = _figures(["star_recursion", "--replot", "--quiet", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and _one_error_line(err) and "star_recursion.png" in err
+
+
+@pytest.mark.parametrize("out", ["", "/proc/x", "{tmp}/file/sub"])
+def test_figures_bad_out_is_one_line_exit_2(out, tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    code = _figures(["--replot", "--quiet", "--out", out.format(tmp=tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and _one_error_line(err) and "--out" in err
+
+
+def test_ablations_where_a_run_file_is_a_directory_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
+    from linparity import ablations
+
+    arm = next(iter(ablations.arms(quick=True, seed=0, groups=ablations.GROUPS)))
+    (tmp_path / f"{arm.group}__{arm.name}.json").mkdir()
+    # One arm is enough to reach the write; the others would only take time.
+    monkeypatch.setattr(ablations, "arms", lambda **kw: [arm])
+    code = ablations.main(["--out", str(tmp_path), "--quick", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and _one_error_line(err) and "directory" in err
+
+
+@pytest.mark.parametrize("path", ["", "{tmp}", "/proc/x.json", "{tmp}/missing/"])
+def test_proofs_check_bad_json_is_refused_before_the_checks(path, tmp_path, capsys, monkeypatch):
+    import proofs_check
+    from proofs_check.__main__ import main
+
+    monkeypatch.setattr(proofs_check, "run_all", lambda ids=None: pytest.fail("the checks ran"))
+    code = main(["--only", "lemma1", "--json", path.format(tmp=tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and _one_error_line(err) and "--json" in err
+
+
+@pytest.mark.parametrize("argv", [["--bogus"], ["--json"]])
+def test_proofs_check_bad_arguments_are_one_line(argv, capsys):
+    from proofs_check.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and _one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["linparity.simulate", "--d", "32", "--p-long", "0.01", "--quiet"],
+        ["linparity.figures", "--quick", "--quiet", "--out", "{tmp}"],
+        ["proofs_check", "--quiet"],
+        ["linparity.ablations", "--quick", "--quiet", "--out", "{tmp}"],
+    ],
+)
+@pytest.mark.parametrize("delay", [0.3, 1.5])
+def test_ctrl_c_at_any_moment_is_one_line_exit_130(command, delay, tmp_path):
+    args = [a.format(tmp=tmp_path) for a in command]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:  # finished before the signal: nothing to check
+        pytest.skip(f"{args[0]} finished within {delay} s")
+    assert proc.returncode == 130 and err.count("\n") == 1 and "interrupted" in err, err

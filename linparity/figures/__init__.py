@@ -16,9 +16,24 @@ stored data. Importing this package selects no matplotlib backend: the figures a
 :class:`matplotlib.figure.Figure` objects, which need no pyplot.
 """
 
-from .cli import main
-from .compute import RunCache, Settings
-from .registry import FIGURES, FigureSpec
-from .store import MissingDataError
+import importlib
+
+# Loaded on first use, so that ``python -m linparity.figures`` imports numba and
+# matplotlib under its Ctrl-C guard (linparity.cli.run_command), not before it.
+_HOMES = {
+    "main": "cli",
+    "RunCache": "compute",
+    "Settings": "compute",
+    "FIGURES": "registry",
+    "FigureSpec": "registry",
+    "MissingDataError": "store",
+}
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["FIGURES", "FigureSpec", "MissingDataError", "RunCache", "Settings", "main"]

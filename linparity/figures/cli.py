@@ -2,10 +2,10 @@
 
 import os
 import sys
-import tempfile
 import time
 
 from ..cli import OneLineParser
+from ..output import OutputError, check_dir_writable
 from . import plot, report, store
 from .compute import RunCache, Settings
 from .registry import FIGURES
@@ -85,8 +85,10 @@ def main(argv=None):
     if seeds < 1:
         return _error(f"--seeds must be >= 1, got {seeds}")
     try:
+        check_dir_writable(args.out, "--out")
         os.makedirs(args.out, exist_ok=True)
-        tempfile.TemporaryFile(dir=args.out).close()
+    except ValueError as exc:
+        return _error(str(exc))
     except OSError as exc:
         return _error(f"--out {args.out}: cannot write there ({exc.strerror})")
     say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
@@ -97,6 +99,8 @@ def main(argv=None):
             compute_and_store(names, settings, args.out, say)
         draw_and_report(names, args.out, say)
     except store.MissingDataError as exc:
+        return _error(str(exc), 1)
+    except OutputError as exc:
         return _error(str(exc), 1)
     summary = os.path.join(args.out, "summary.json")
     say(f"{len(names)} figure(s) in {time.perf_counter() - start:.1f}s; summary: {summary}")

@@ -1,9 +1,8 @@
 """``summary.json`` and ``README.md`` of an output directory, from the stored records."""
 
-import json
 import os
 
-from ..output import write_atomic
+from ..output import write_atomic, write_json
 from .registry import FIGURES
 
 
@@ -72,6 +71,6 @@ def readme(summary):
 def write(out, records):
     """Write ``out/summary.json`` and ``out/README.md`` (atomically) for ``records`` (name to record)."""
     summary = {name: entry(name, records[name]) for name in FIGURES if name in records}
-    write_atomic(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")
+    write_json(os.path.join(out, "summary.json"), summary)
     write_atomic(os.path.join(out, "README.md"), readme(summary))
     return summary
