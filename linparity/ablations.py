@@ -24,7 +24,7 @@ import sys
 import time
 
 from . import validation
-from .cli import Console, OneLineParser
+from .cli import Console, OneLineParser, exit_interrupted
 
 try:
     from .config import SimulationConfig
@@ -34,8 +34,7 @@ try:
 except KeyboardInterrupt:  # Ctrl-C while numba loads: exit as an interrupted run would
     if __name__ != "__main__":
         raise
-    sys.stderr.write("linparity.ablations: interrupted; nothing written\n")
-    raise SystemExit(130) from None
+    exit_interrupted("linparity.ablations", "; nothing written")
 
 GROUPS = ("algorithms", "temperature", "start")
 

@@ -17,7 +17,7 @@ import time
 
 from . import theory
 from .config import PG_FIELDS, SimulationConfig
-from .evaluate import eval_prompts, evaluate
+from .evaluate import GENERALISE_ACCURACY, eval_prompts, evaluate
 from .ntp import default_pretrain_samples, pretrain
 from .progress import Progress
 from .rl import PG_ALGORITHMS, PolicyGradient, star_round
@@ -28,7 +28,16 @@ def _finite_or_none(value):
     return value if math.isfinite(value) else None
 
 
-def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
+#: Below this share of correct answers among long ones, pre-training has not learned the chain.
+CHAIN_SUCCESS_MIN = 0.5
+
+
+def chain_success(metrics):
+    """P(correct | long): the share of the model's long answers that are the correct chain."""
+    return metrics["p_long"] / metrics["p_go"] if metrics["p_go"] > 0 else None
+
+
+def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress=True):
     """Run one experiment; return the JSON-ready result (see the README for its fields).
 
     Parameters
@@ -39,13 +48,20 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
     on_record : callable(stage, record), optional
         Called after pre-training (``stage == "pretrain"``) and after every RL record
         (``stage == "rl"``).
+    on_warning : callable(message), optional
+        Called with each warning (also recorded in the result's ``warnings``): a run
+        that is going nowhere says so and names the flag to change. A chain learned
+        poorly in pre-training (below :data:`CHAIN_SUCCESS_MIN`) is only reported;
+        STaR rounds whose long fraction falls twice in a row are also stopped, unless
+        the config has no target accuracy (``--no-early-stop``).
     show_progress : bool
         Draw a progress bar on a TTY.
 
     Returns
     -------
     dict
-        ``config``, ``pretrain``, ``rl`` (list), ``predicted`` and ``wall_seconds``.
+        ``config``, ``pretrain``, ``rl`` (list), ``predicted``, ``warnings`` (list of
+        ``{"stage", "message"}``) and ``wall_seconds``.
     """
     cfg = cfg.validate()
     if cfg.rl in PG_ALGORITHMS:
@@ -70,11 +86,27 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
     }
     if on_record:
         on_record("pretrain", pre)
+    warnings = []
+
+    def warn(stage, message):
+        warnings.append({"stage": stage, "message": message})
+        if on_warning:
+            on_warning(message)
+
+    success = chain_success(metrics)
+    if success is not None and success < CHAIN_SUCCESS_MIN and not _reached(cfg, metrics):
+        # A warning, not a stop: RL keeps only correct answers and can still learn the
+        # chain from them (the ablations' "start after 10k samples" STaR arm does).
+        warn(
+            "pretrain",
+            f"pre-training learned the chain poorly: {success:.0%} of the long answers are correct "
+            f"at d = {d}; raise --long-target (now {cfg.long_target:,}) or --pretrain-samples",
+        )
 
     if cfg.rl in PG_ALGORITHMS:
         records = policy_gradient_steps(cfg, model, metrics, x_eval, n_pre, on_record, show_progress)
     elif cfg.rl == "star":
-        records = star_rounds(cfg, state, model, metrics, x_eval, n_pre, on_record, show_progress)
+        records = star_rounds(cfg, state, model, metrics, x_eval, n_pre, on_record, show_progress, warn)
     else:
         records = []
 
@@ -103,6 +135,7 @@ def run(cfg: SimulationConfig, *, on_record=None, show_progress=True):
         "pretrain": pre,
         "rl": records,
         "predicted": predicted,
+        "warnings": warnings,
         "wall_seconds": time.perf_counter() - wall,
     }
 
@@ -111,7 +144,7 @@ def _reached(cfg, metrics):
     return cfg.target_accuracy is not None and metrics["greedy_accuracy"] >= cfg.target_accuracy
 
 
-def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_progress=True):
+def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_progress=True, warn=None):
     """STaR (Algorithm 1, docs/theory.md section 4.1) until greedy decoding is accurate.
 
     Parameters
@@ -128,6 +161,9 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
         Evaluation prompts.
     total : int
         Samples seen so far (pre-training).
+    warn : callable(stage, message), optional
+        Told when the long fraction has fallen two rounds in a row before greedy
+        success: the rounds are then stopped, unless ``cfg.target_accuracy`` is None.
 
     Returns
     -------
@@ -135,6 +171,7 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
         One record per round.
     """
     records = []
+    history = [metrics["p_long"]]
     for n in range(1, cfg.rounds + 1):
         if _reached(cfg, metrics):
             break
@@ -173,6 +210,18 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
         records.append(record)
         if on_record:
             on_record("rl", record)
+        history.append(metrics["p_long"])
+        falling = len(history) >= 3 and history[-1] < history[-2] < history[-3]
+        if falling and not _reached(cfg, metrics) and metrics["greedy_accuracy"] < GENERALISE_ACCURACY:
+            trend = " -> ".join(f"{q:.3f}" for q in history[-3:])
+            if warn:
+                warn(
+                    f"round {n}",
+                    f"STaR's long fraction fell two rounds in a row ({trend}): the rounds keep too few "
+                    f"long samples to learn the chain at d = {cfg.d}; raise --long-target (now {cfg.long_target:,})",
+                )
+            if cfg.target_accuracy is not None:
+                break
     return records
 
 

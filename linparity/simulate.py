@@ -16,7 +16,7 @@ import argparse
 import sys
 import typing
 
-from .cli import Console, OneLineParser
+from .cli import Console, OneLineParser, exit_interrupted
 
 try:
     from .config import GROUPS, SimulationConfig, fields
@@ -26,8 +26,7 @@ try:
 except KeyboardInterrupt:  # Ctrl-C while numba loads (the first second): exit as a run would
     if __name__ != "__main__":
         raise
-    sys.stderr.write("linparity.simulate: interrupted; nothing written\n")
-    raise SystemExit(130) from None
+    exit_interrupted("linparity.simulate", "; nothing written")
 
 # The names researchers import from here (README); they live in config and experiment.
 __all__ = ["SimulationConfig", "run", "main", "parser", "to_csv_rows", "CSV_FIELDS"]
@@ -119,6 +118,10 @@ def _table_printer(stream):
     return row
 
 
+def _warn(message):
+    sys.stderr.write(f"linparity.simulate: warning: {message}\n")
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     prog = "linparity.simulate"
@@ -136,7 +139,7 @@ def main(argv=None):
     row = _table_printer(out) if out.enabled else None
     try:
         try:
-            result = run(cfg, on_record=row, show_progress=not args.quiet)
+            result = run(cfg, on_record=row, on_warning=None if args.quiet else _warn, show_progress=not args.quiet)
         except KeyboardInterrupt:
             sys.stderr.write(f"{prog}: interrupted; nothing written\n")
             return 130

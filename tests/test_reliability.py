@@ -261,3 +261,76 @@ def test_ctrl_c_at_any_moment_is_one_line_exit_130(command, delay, tmp_path):
     if proc.returncode == 0:  # finished before the signal: nothing to check
         pytest.skip(f"{args[0]} finished within {delay} s")
     assert proc.returncode == 130 and err.count("\n") == 1 and "interrupted" in err, err
+
+
+# --------------------------------------------------------------------------- runs that go nowhere
+
+
+def test_a_poorly_learned_chain_is_reported_and_recorded(tmp_path, capsys):
+    # d = 128 with 20k long samples: about a seventh of the long answers are right.
+    out = tmp_path / "r.json"
+    args = ["--d", "128", "--p-long", "0.1", "--long-target", "2000", "--eval-prompts", "2000", "--rounds", "1"]
+    assert _main([*args, "--json", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "warning" in err and "--long-target" in err
+    result = _strict(out)
+    assert [w["stage"] for w in result["warnings"]] == ["pretrain"]
+    assert len(result["rl"]) == 1, "a warning only: the rounds still run"
+
+
+def test_a_good_run_has_no_warnings(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert _main([*SMALL, "--json", str(out)]) == 0
+    assert _strict(out)["warnings"] == [] and capsys.readouterr().err == ""
+
+
+def _falling_star(monkeypatch, long_fractions):
+    """STaR whose measured long fraction follows ``long_fractions`` round by round."""
+    from linparity import experiment
+
+    fractions = iter(long_fractions)
+
+    def evaluate(model, x):
+        q = next(fractions)
+        return {
+            "p_long": q,
+            "p_go": q,
+            "p_short_correct": 0.5 * (1 - q),
+            "sampling_accuracy": 0.5 + 0.5 * q,
+            "greedy_accuracy": 0.5,
+            "greedy_length": 1.0,
+            "mean_length": 1.0,
+        }
+
+    monkeypatch.setattr(experiment, "evaluate", evaluate)
+
+    class State:  # what a round returns: something whose model() is the next sampler
+        def __init__(self, model):
+            self._model = model
+
+        def model(self):
+            return self._model
+
+    monkeypatch.setattr(experiment, "star_round", lambda model, n, lambdas, **kw: (State(model), {"kept": 0}))
+    return experiment
+
+
+@pytest.mark.parametrize("early_stop", [True, False])
+def test_star_whose_long_fraction_falls_twice_warns_and_stops(monkeypatch, early_stop):
+    experiment = _falling_star(monkeypatch, [0.2, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05])
+    cfg = config_module.SimulationConfig(d=6, p_long=0.2, rounds=6, long_target=5000, eval_prompts=100)
+    if not early_stop:
+        cfg.target_accuracy = None
+    messages = []
+    result = experiment.run(cfg, on_warning=messages.append, show_progress=False)
+    rounds = [r["round"] for r in result["rl"]]
+    assert rounds == ([1, 2, 3] if early_stop else [1, 2, 3, 4, 5, 6])
+    assert result["warnings"][0]["stage"] == "round 3" and "--long-target" in messages[0]
+    assert "0.300 -> 0.250 -> 0.200" in messages[0]
+
+
+def test_star_whose_long_fraction_rises_is_not_stopped(monkeypatch):
+    experiment = _falling_star(monkeypatch, [0.2, 0.3, 0.25, 0.3, 0.28, 0.35, 0.4])
+    cfg = config_module.SimulationConfig(d=6, p_long=0.2, rounds=6, long_target=5000, eval_prompts=100)
+    result = experiment.run(cfg, show_progress=False)
+    assert len(result["rl"]) == 6 and result["warnings"] == []
