@@ -18,7 +18,7 @@ import numpy as np
 
 from . import validation
 from .evaluate import GENERALISE_ACCURACY
-from .ntp import LONG_TARGET, default_lambdas, position_lambdas
+from .ntp import default_lambdas, default_long_target, default_pretrain_samples, long_target_scale, position_lambdas
 from .rl import BASELINES, STAR_MODES
 from .task import REWARDS
 from .tuning import PG_CHUNK
@@ -94,7 +94,7 @@ def memory_needed(cfg):
         "--eval-prompts": cfg.eval_prompts * (3 * d + 48),
     }
     if cfg.epochs > 1:
-        parts["--epochs"] = (cfg.samples_per_round or ROUND_MAX) * row
+        parts["--epochs"] = (cfg.samples_per_round or int(ROUND_MAX * long_target_scale(d))) * row
     if cfg.rl in ("reinforce", "grpo"):
         pg = cfg.resolve_pg()
         n = pg.batch_size * pg.group_size
@@ -153,8 +153,11 @@ class SimulationConfig:
         _POST,
         f"prompts per round; default: long-target / measured p_long, clipped to [{ROUND_MIN:,}, {ROUND_MAX:,}]",
     )
-    long_target: int = _option(
-        LONG_TARGET, _PRE, "long samples the automatic budgets aim for, in pre-training and per round"
+    long_target: int | None = _option(
+        None,
+        _PRE,
+        "long samples the automatic budgets aim for, in pre-training and per round; default: "
+        "100,000 up to d = 64, (d/64)^1.5 times that above (measured: a longer chain needs more)",
     )
     lambda_: float | None = _option(
         None,
@@ -201,7 +204,8 @@ class SimulationConfig:
         c.p_long = validation.check_probability(c.p_long, "--p-long")
         c.seed = validation.check_count(c.seed, "--seed", 0, 2**63 - 1, "seeds are 64-bit")
         c.rounds = _count(c.rounds, "--rounds")
-        c.long_target = _count(c.long_target, "--long-target", 1)
+        if c.long_target is not None:
+            c.long_target = _count(c.long_target, "--long-target", 1)
         c.epochs = _count(c.epochs, "--epochs", 1)
         c.eval_prompts = _count(c.eval_prompts, "--eval-prompts", 1)
         c.temperature = validation.check_positive(c.temperature, "--temperature")
@@ -262,6 +266,21 @@ class SimulationConfig:
         mask = np.array([chosen[0] is not None, chosen[1] is not None] + [chosen[2] is not None] * (self.d - 1))
         return np.where(mask, fixed, auto)
 
+    def long_target_used(self):
+        """The long target of the budgets: the user's, else the automatic one at ``d``."""
+        return self.long_target if self.long_target is not None else default_long_target(self.d)
+
+    def pretrain_budget(self):
+        """Pre-training samples: the user's, else about ``long_target_used() / p_long``.
+
+        Clipped to [200k, 20M] up to d = 64; the cap grows with the long target's
+        scale above it, so that a long chain gets its long samples.
+        """
+        if self.pretrain_samples is not None:
+            return self.pretrain_samples
+        cap = int(20_000_000 * long_target_scale(self.d))
+        return default_pretrain_samples(self.p_long, self.long_target_used(), maximum=cap)
+
     def round_budget(self, measured_p_long):
         """Prompts for the next STaR round: enough for about ``long_target`` kept long answers.
 
@@ -270,9 +289,10 @@ class SimulationConfig:
         """
         if self.samples_per_round is not None:
             return self.samples_per_round
+        cap = int(ROUND_MAX * long_target_scale(self.d))
         if measured_p_long <= 0:
-            return ROUND_MAX
-        return int(min(ROUND_MAX, max(ROUND_MIN, math.ceil(self.long_target / measured_p_long))))
+            return cap
+        return int(min(cap, max(ROUND_MIN, math.ceil(self.long_target_used() / measured_p_long))))
 
 
 def flag(name):

@@ -18,7 +18,7 @@ import time
 from . import theory
 from .config import PG_FIELDS, SimulationConfig
 from .evaluate import GENERALISE_ACCURACY, eval_prompts, evaluate
-from .ntp import default_pretrain_samples, pretrain
+from .ntp import pretrain
 from .progress import Progress
 from .rl import PG_ALGORITHMS, PolicyGradient, star_round
 
@@ -69,7 +69,7 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
     wall = time.perf_counter()
     d, p = cfg.d, cfg.p_long
     x_eval = eval_prompts(d, cfg.eval_prompts, cfg.seed)
-    n_pre = cfg.pretrain_samples if cfg.pretrain_samples is not None else default_pretrain_samples(p, cfg.long_target)
+    n_pre = cfg.pretrain_budget()
     pre_lambdas = cfg.lambdas(n_pre, int(round(p * n_pre)))
 
     start = time.perf_counter()
@@ -100,7 +100,7 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
         warn(
             "pretrain",
             f"pre-training learned the chain poorly: {success:.0%} of the long answers are correct "
-            f"at d = {d}; raise --long-target (now {cfg.long_target:,}) or --pretrain-samples",
+            f"at d = {d}; raise --long-target (now {cfg.long_target_used():,}) or --pretrain-samples",
         )
 
     if cfg.rl in PG_ALGORITHMS:
@@ -123,6 +123,7 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
             del config[name]
     config.update(
         pretrain_samples_used=n_pre,
+        long_target_used=cfg.long_target_used(),
         pretrain_lambdas={
             "1": float(pre_lambdas[0]),
             "2a": float(pre_lambdas[1]),
@@ -217,8 +218,8 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
             if warn:
                 warn(
                     f"round {n}",
-                    f"STaR's long fraction fell two rounds in a row ({trend}): the rounds keep too few "
-                    f"long samples to learn the chain at d = {cfg.d}; raise --long-target (now {cfg.long_target:,})",
+                    f"STaR's long fraction fell two rounds in a row ({trend}): the rounds keep too few long "
+                    f"samples to learn the chain at d = {cfg.d}; raise --long-target (now {cfg.long_target_used():,})",
                 )
             if cfg.target_accuracy is not None:
                 break

@@ -63,8 +63,32 @@ def position_lambdas(d, lambda_1, lambda_2a, lambda_chain):
     return np.array(values[:2] + [values[2]] * (d - 1))
 
 
-#: Long samples a training set should hold by default (pre-training and every STaR round).
+#: Long samples a training set should hold by default (pre-training and every STaR
+#: round) up to d = LONG_TARGET_D; above it the default grows, see long_target_scale.
 LONG_TARGET = 100_000
+LONG_TARGET_D = 64
+#: Exponent of the default's growth above LONG_TARGET_D, measured (README, "Defaults"):
+#: at p_long = 0.1 the chain's success P(correct | long) was 0.87 at d = 64 with 100k
+#: long samples; the same success needed about 300k at d = 128 (200k: 0.84, 400k: 0.90)
+#: and 800k at d = 256 (400k: 0.78, 800k: 0.88), i.e. (d / 64)^1.5.
+LONG_TARGET_EXPONENT = 1.5
+
+
+def long_target_scale(d):
+    """Factor by which the default long target (and the budgets' caps) grow at ``d``.
+
+    1 up to ``d = 64`` (where the defaults were calibrated), ``(d / 64)^1.5`` above:
+    every chain position's error must fall as the chain lengthens, and with a fixed
+    number of long samples the chain's success fell to 0.72, 0.30 and 0.004 at
+    d = 128, 256 and 512. The law is measured, not derived (see LONG_TARGET_EXPONENT).
+    """
+    d = validation.check_d(d)
+    return 1.0 if d <= LONG_TARGET_D else (d / LONG_TARGET_D) ** LONG_TARGET_EXPONENT
+
+
+def default_long_target(d):
+    """The automatic ``--long-target`` at ``d``: 100,000 up to d = 64, ``(d / 64)^1.5`` times that above."""
+    return int(np.ceil(LONG_TARGET * long_target_scale(d)))
 
 
 class Algorithm3:

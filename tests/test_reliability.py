@@ -334,3 +334,36 @@ def test_star_whose_long_fraction_rises_is_not_stopped(monkeypatch):
     cfg = config_module.SimulationConfig(d=6, p_long=0.2, rounds=6, long_target=5000, eval_prompts=100)
     result = experiment.run(cfg, show_progress=False)
     assert len(result["rl"]) == 6 and result["warnings"] == []
+
+
+# --------------------------------------------------------------------------- defaults at larger d
+
+
+def test_the_default_budgets_are_unchanged_up_to_d_64():
+    from linparity import ntp
+
+    for d in (2, 8, 32, 64):
+        for p in (0.0, 0.001, 0.01, 0.1, 0.5, 1.0):
+            cfg = config_module.SimulationConfig(d=d, p_long=p).validate()
+            assert cfg.long_target_used() == 100_000
+            assert cfg.pretrain_budget() == ntp.default_pretrain_samples(p, 100_000)
+            for q in (0.0, 1e-4, 0.01, 0.5):
+                old = 20_000_000 if q == 0 else int(min(20_000_000, max(50_000, math.ceil(100_000 / q))))
+                assert cfg.round_budget(q) == old
+
+
+@pytest.mark.parametrize("d", [128, 256, 512, 1024])
+@pytest.mark.parametrize("p", [0.01, 0.1, 0.25])
+def test_above_d_64_every_stage_aims_for_more_long_samples(d, p):
+    cfg = config_module.SimulationConfig(d=d, p_long=p).validate()
+    wanted = 100_000 * (d / 64) ** 1.5
+    assert cfg.long_target_used() >= wanted
+    # The caps grow with it: pre-training and a round at the pre-trained long fraction
+    # both hold about the wanted long samples (20M samples would not at d = 256, p = 0.01).
+    assert cfg.pretrain_budget() * p >= 0.99 * wanted
+    assert cfg.round_budget(p) * p >= 0.99 * wanted
+
+
+def test_an_explicit_long_target_is_kept(tmp_path):
+    cfg = config_module.SimulationConfig(d=256, p_long=0.1, long_target=5000).validate()
+    assert cfg.long_target_used() == 5000 and cfg.pretrain_budget() == 200_000
