@@ -367,3 +367,35 @@ def test_above_d_64_every_stage_aims_for_more_long_samples(d, p):
 def test_an_explicit_long_target_is_kept(tmp_path):
     cfg = config_module.SimulationConfig(d=256, p_long=0.1, long_target=5000).validate()
     assert cfg.long_target_used() == 5000 and cfg.pretrain_budget() == 200_000
+
+
+# --------------------------------------------------------------------------- numba's cache
+
+_NO_LOCATOR = """
+import sys
+from numba.core import caching
+
+# What a read-only install run by a user without a home looks like to numba: of its
+# places to cache, only NUMBA_CACHE_DIR is left, and it is not set.
+caching.CacheImpl._locator_classes = [caching.UserProvidedCacheLocator]
+from linparity import simulate
+
+sys.exit(simulate.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_kernels_run_uncached_with_one_warning_where_numba_cannot_cache(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", _NO_LOCATOR, *SMALL, "--rl", "none", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stderr.count("\n") == 1 and "warning: numba cannot cache" in proc.stderr
+    assert _strict(out)["pretrain"]["samples"] > 0
