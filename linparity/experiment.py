@@ -173,6 +173,7 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
     """
     records = []
     history = [metrics["p_long"]]
+    warned = False
     for n in range(1, cfg.rounds + 1):
         if _reached(cfg, metrics):
             break
@@ -213,7 +214,8 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
             on_record("rl", record)
         history.append(metrics["p_long"])
         falling = len(history) >= 3 and history[-1] < history[-2] < history[-3]
-        if falling and not _reached(cfg, metrics) and metrics["greedy_accuracy"] < GENERALISE_ACCURACY:
+        if falling and not warned and not _reached(cfg, metrics) and metrics["greedy_accuracy"] < GENERALISE_ACCURACY:
+            warned = True  # once: with --no-early-stop the fall can go on for many rounds
             trend = " -> ".join(f"{q:.3f}" for q in history[-3:])
             if warn:
                 warn(
