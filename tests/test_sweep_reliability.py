@@ -307,3 +307,12 @@ def test_a_full_disk_while_writing_the_summary_is_one_line(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert one_line_error(err) and "summary.csv: No space left on device" in err, err
     assert sweep.load_run(paths[0]) is not None
+
+
+def test_a_grid_too_big_to_build_is_refused_before_building_it(tmp_path, capsys):
+    from linparity.sweep.cli import main
+
+    code = main(["--out", str(tmp_path / "s"), "--d", "8", "--p-long", "0.1", "--seeds", "1000000000000"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--seeds" in err and "runs" in err
+    assert not (tmp_path / "s").exists()

@@ -133,6 +133,10 @@ def run_key(spec):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: Largest grid a sweep accepts (checked before any run is built).
+MAX_RUNS = 100_000
+
+
 def build_grid(ds, p_longs, schedules, seeds, axes, budget):
     """Every run of the grid as a JSON-ready spec; ValueError (one line) for a bad grid.
 
@@ -160,6 +164,12 @@ def build_grid(ds, p_longs, schedules, seeds, axes, budget):
     schedules = [Schedule("fixed", p) for p in p_longs] + list(schedules)
     if not ds or not schedules or seeds < 1:
         raise ValueError("empty grid: give --d, at least one --p-long or --p-schedule, and --seeds >= 1")
+    size = len(schedules) * len(ds) * seeds * math.prod(len(v) for v in axes.values())
+    if size > MAX_RUNS:
+        raise ValueError(
+            f"the grid has {size:,} runs, more than {MAX_RUNS:,} (one file each, and days of work "
+            "even at seconds a run); lower --seeds or split the grid"
+        )
     combos = [{}]
     for name, values in axes.items():
         combos = [{**c, name: v} for c in combos for v in values]
