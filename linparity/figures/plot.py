@@ -274,7 +274,8 @@ def ablations(record):
     ax.set(
         ylim=(0, 1.3),
         ylabel="fraction",
-        title=f"Ablations, d = {d}, p_long = {p} (stops at greedy accuracy {GENERALISE_ACCURACY})",
+        title=f"Ablations, d = {d}, p_long = {p} (stops at greedy accuracy {GENERALISE_ACCURACY}, "
+        "or once STaR's long fraction falls twice)",
     )
     ax.legend(loc="upper center", ncol=2, fontsize=7.5)
     return fig
