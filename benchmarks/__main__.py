@@ -2,7 +2,7 @@
 
 import sys
 
-from linparity.cli import Console, OneLineParser
+from linparity.cli import Console, OneLineParser, run_main
 from linparity.output import OutputError, check_distinct, check_writable, write_atomic, write_json
 
 from . import _common, ntp_sgd, policy_gradient, sampling, system
@@ -129,4 +129,4 @@ def _write(args, report, results):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main("benchmarks", main))

@@ -10,7 +10,6 @@
   threads for the parallel kernels, measured in alternation (see :func:`_interleaved`).
 """
 
-import glob
 import json
 import os
 import subprocess
@@ -22,7 +21,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from linparity import ntp, task
+from linparity import cache, ntp, task
 from linparity.layout import position_offsets
 from linparity.model import LinearAR
 from linparity.tuning import FAST, NTP_GAP
@@ -55,40 +54,17 @@ def headline(quick):
             wall = time.perf_counter() - start
             return wall, json.load(open(out))["wall_seconds"]
 
+    def headline_record(state, wall, inner, **extra):
+        threads = numba.config.NUMBA_NUM_THREADS
+        fields = dict(cache=state, seconds=wall, run_seconds=inner, **extra)
+        return record("headline", "linparity", 64, threads, 1 / wall, "runs/s", **fields)
+
     results = []
     if not quick:
-        for path in glob.glob(os.path.join(ROOT, "linparity", "**", "*.nb[ic]"), recursive=True):
-            os.unlink(path)
-        wall, inner = run_once()
-        results.append(
-            record(
-                "headline",
-                "linparity",
-                64,
-                numba.config.NUMBA_NUM_THREADS,
-                1 / wall,
-                "runs/s",
-                cache="cold",
-                seconds=wall,
-                run_seconds=inner,
-            )
-        )
+        cache.clear()  # wherever numba keeps them (linparity.cache owns that knowledge)
+        results.append(headline_record("cold", *run_once()))
     runs = [run_once() for _ in range(1 if quick else 3)]
-    wall, inner = min(runs)
-    results.append(
-        record(
-            "headline",
-            "linparity",
-            64,
-            numba.config.NUMBA_NUM_THREADS,
-            1 / wall,
-            "runs/s",
-            cache="warm",
-            seconds=wall,
-            run_seconds=inner,
-            all_seconds=[r[0] for r in runs],
-        )
-    )
+    results.append(headline_record("warm", *min(runs), all_seconds=[r[0] for r in runs]))
     return results
 
 

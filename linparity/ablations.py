@@ -24,7 +24,7 @@ import sys
 import time
 
 from . import validation
-from .cli import Console, OneLineParser, exit_interrupted
+from .cli import Console, OneLineParser, exit_interrupted, run_main
 
 try:
     from .config import SimulationConfig
@@ -335,4 +335,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main("linparity.ablations", main))

@@ -15,7 +15,7 @@ import hashlib
 import os
 import sys
 
-from .cli import OneLineParser
+from .cli import OneLineParser, run_main
 
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SUFFIXES = (".nbi", ".nbc")
@@ -78,4 +78,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main("linparity.cache", main))

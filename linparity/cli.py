@@ -3,6 +3,7 @@
 import argparse
 import importlib
 import os
+import signal
 import sys
 
 
@@ -37,9 +38,6 @@ class Console:
         except (OSError, ValueError):  # ValueError: write to a closed file
             self.failed = True
 
-    def flush(self):
-        pass  # write flushes; a table printer may call this
-
     def close(self):
         if not self.failed or self.stream is None:
             return
@@ -52,17 +50,32 @@ class Console:
             pass
 
 
-def run_command(prog, module):
-    """Import ``module`` (a command's code) and return the exit code of its ``main()``.
+def run_main(prog, main):
+    """``sys.exit(run_main(prog, main))``: every command's entry point.
 
-    The import is inside the guard because it is the slow part of a start (numba,
-    sympy, matplotlib): Ctrl-C at any moment exits 130 with one line, never a
-    traceback. Used by the ``__main__`` modules of the packages.
+    Ctrl-C at any moment exits 130 with one line, never a traceback and never a kill
+    by SIGINT: an interrupt that escapes ``main`` goes to :func:`exit_interrupted`, and
+    so does a ``main`` that handled it itself and returned 130. Once ``main`` has
+    returned, a late Ctrl-C is ignored (the work is done and written; it must not turn
+    exit 0 into a kill during interpreter shutdown).
     """
     try:
-        return importlib.import_module(module).main()
+        code = main()
     except KeyboardInterrupt:
         exit_interrupted(prog)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == 130:
+        _flush_and_exit(130)  # main printed its own line; see exit_interrupted for why not sys.exit
+    return code
+
+
+def run_command(prog, module):
+    """:func:`run_main` of ``module.main``, with the import itself inside the guard.
+
+    The import is the slow part of a start (numba, sympy, matplotlib). Used by the
+    ``__main__`` modules of the packages.
+    """
+    return run_main(prog, lambda: importlib.import_module(module).main())
 
 
 def exit_interrupted(prog, detail=""):
@@ -71,13 +84,18 @@ def exit_interrupted(prog, detail=""):
     ``os._exit``, not ``sys.exit``: a Ctrl-C that lands while an imported library runs
     code through the C API leaves CPython's "unhandled KeyboardInterrupt" flag set
     even after we handle it, and the interpreter then kills itself with SIGINT at
-    exit (exit status -2, seen one time in a few at 1.5 s into ``linparity.figures``).
-    Files are safe: every write is atomic and has removed its temporary file by now.
+    exit (exit status -2, seen one time in a few at 1.5 s into ``linparity.figures``
+    and at 0.8 s into the quick ablations). Files are safe: every write is atomic and
+    has removed its temporary file by now.
     """
     sys.stderr.write(f"{prog}: interrupted{detail}\n")
-    sys.stderr.flush()
-    try:
-        sys.stdout.flush()
-    except (OSError, ValueError, AttributeError):
-        pass
-    os._exit(130)
+    _flush_and_exit(130)
+
+
+def _flush_and_exit(code):
+    for stream in (sys.stderr, sys.stdout):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, broken or None
+            pass
+    os._exit(code)

@@ -18,7 +18,14 @@ import numpy as np
 
 from . import validation
 from .evaluate import GENERALISE_ACCURACY
-from .ntp import default_lambdas, default_long_target, default_pretrain_samples, long_target_scale, position_lambdas
+from .ntp import (
+    PRETRAIN_MAX,
+    default_lambdas,
+    default_long_target,
+    default_pretrain_samples,
+    long_target_scale,
+    position_lambdas,
+)
 from .rl import BASELINES, STAR_MODES
 from .task import REWARDS
 from .tuning import PG_CHUNK
@@ -117,7 +124,14 @@ def available_memory():
         return None
 
 
-def _check_memory(cfg):
+def check_memory(cfg):
+    """ValueError naming the flag to lower if a run of ``cfg`` would not fit in memory here.
+
+    A property of the machine that runs, not of the config, so
+    :meth:`SimulationConfig.validate` does not call it (a sweep's driver must not judge
+    its workers' memory): the CLI calls it before any work, and
+    :func:`linparity.experiment.run` before allocating.
+    """
     available = available_memory()
     need, flag_ = memory_needed(cfg)
     if available is not None and need > MEMORY_SHARE * available:
@@ -245,7 +259,6 @@ class SimulationConfig:
                 raise ValueError("--group-size is GRPO's: REINFORCE samples one response per prompt")
         if c.batch_size is not None:
             c.batch_size = _count(c.batch_size, "--batch-size", 1)
-        _check_memory(c)
         return c
 
     def resolve_pg(self):
@@ -278,7 +291,7 @@ class SimulationConfig:
         """
         if self.pretrain_samples is not None:
             return self.pretrain_samples
-        cap = int(20_000_000 * long_target_scale(self.d))
+        cap = int(PRETRAIN_MAX * long_target_scale(self.d))
         return default_pretrain_samples(self.p_long, self.long_target_used(), maximum=cap)
 
     def round_budget(self, measured_p_long):

@@ -16,7 +16,7 @@ import math
 import time
 
 from . import theory
-from .config import PG_FIELDS, SimulationConfig
+from .config import PG_FIELDS, SimulationConfig, check_memory
 from .evaluate import GENERALISE_ACCURACY, eval_prompts, evaluate
 from .ntp import pretrain
 from .progress import Progress
@@ -66,6 +66,7 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
     cfg = cfg.validate()
     if cfg.rl in PG_ALGORITHMS:
         cfg = cfg.resolve_pg()
+    check_memory(cfg)
     wall = time.perf_counter()
     d, p = cfg.d, cfg.p_long
     x_eval = eval_prompts(d, cfg.eval_prompts, cfg.seed)

@@ -223,7 +223,11 @@ class Algorithm3:
         return LinearAR(self.d, theta)
 
 
-def default_pretrain_samples(p_long, long_target=LONG_TARGET, minimum=200_000, maximum=20_000_000):
+#: Bounds of the automatic pre-training budget up to d = 64 (the cap grows above it).
+PRETRAIN_MIN, PRETRAIN_MAX = 200_000, 20_000_000
+
+
+def default_pretrain_samples(p_long, long_target=LONG_TARGET, minimum=PRETRAIN_MIN, maximum=PRETRAIN_MAX):
     """Automatic pre-training budget: enough samples for about ``long_target`` long ones.
 
     Chain positions learn from long samples only, so the budget grows like

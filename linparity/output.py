@@ -138,6 +138,11 @@ def check_writable(path, flag):
         name_max = None
     if name_max is not None and len(os.fsencode(os.path.basename(target))) > name_max:
         raise ValueError(f"{flag} {path}: file name longer than {name_max} bytes")
+    _check_can_create(folder, path, flag)
+
+
+def _check_can_create(folder, path, flag):
+    """ValueError naming ``flag`` unless a file can be created in ``folder`` (tried, then removed)."""
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".linparity-check-"):
             pass
@@ -173,8 +178,4 @@ def check_dir_writable(path, flag):
         probe = parent
     if not os.path.isdir(probe):
         raise ValueError(f"{flag} {path}: {probe} is not a directory")
-    try:
-        with tempfile.NamedTemporaryFile(dir=probe, prefix=".linparity-check-"):
-            pass
-    except OSError as exc:
-        raise ValueError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
+    _check_can_create(probe, path, flag)

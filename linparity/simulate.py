@@ -16,10 +16,10 @@ import argparse
 import sys
 import typing
 
-from .cli import Console, OneLineParser, exit_interrupted
+from .cli import Console, OneLineParser, exit_interrupted, run_main
 
 try:
-    from .config import GROUPS, SimulationConfig, fields
+    from .config import GROUPS, SimulationConfig, check_memory, fields
     from .experiment import run
     from .output import OutputError, check_distinct, check_writable, write_csv, write_json
     from .rl import PG_ALGORITHMS
@@ -113,7 +113,6 @@ def _table_printer(stream):
             f"{ratio_text:>6} {r['greedy_accuracy']:>10.4f} {r['greedy_length']:>10.2f} "
             f"{r['mean_length']:>8.2f} {r['seconds']:>7.2f}\n"
         )
-        stream.flush()
 
     return row
 
@@ -127,6 +126,7 @@ def main(argv=None):
     prog = "linparity.simulate"
     try:
         cfg = config_from_args(args).validate()
+        check_memory(cfg)
         check_writable(args.json, "--json")
         check_writable(args.csv, "--csv")
         check_distinct({"--json": args.json, "--csv": args.csv})
@@ -172,4 +172,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main("linparity.simulate", main))

@@ -10,7 +10,7 @@ import sys
 import textwrap
 import time
 
-from linparity.cli import Console, OneLineParser
+from linparity.cli import Console, OneLineParser, run_main
 from linparity.output import OutputError, check_writable, write_json
 
 
@@ -92,4 +92,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main("proofs_check", main))

@@ -73,6 +73,16 @@ def test_a_run_that_does_not_fit_in_memory_is_refused_naming_the_flag(monkeypatc
     assert code == 2 and _one_error_line(err) and "--batch-size" in err
 
 
+def test_memory_is_judged_where_the_run_runs_not_by_validate(monkeypatch):
+    from linparity import experiment
+
+    monkeypatch.setattr(config_module, "available_memory", lambda: 2 * 2**30)
+    big = config_module.SimulationConfig(eval_prompts=20_000_000)
+    big.validate()  # a sweep's driver validates every point: its own memory is not the workers'
+    with pytest.raises(ValueError, match="--eval-prompts"):
+        experiment.run(big, show_progress=False)
+
+
 def test_memory_estimate_grows_with_each_dominant_flag():
     base, _ = config_module.memory_needed(config_module.SimulationConfig().validate())
     bigger_eval, flag = config_module.memory_needed(config_module.SimulationConfig(eval_prompts=10**8))

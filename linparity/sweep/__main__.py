@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from ..cli import run_command
 
-sys.exit(main())
+sys.exit(run_command("linparity.sweep", "linparity.sweep.cli"))
