@@ -28,10 +28,18 @@ def evaluate(model: LinearAR, x):
         ``mean_length``: expected number of value tokens at temperature 1,
         ``1 + (d - 1) p_go``;
         ``greedy_accuracy`` and ``greedy_length``: ``r_cot`` and length of the
-        greedy response, averaged.
+        greedy response, averaged;
+        and the decomposition ``p_long = p_copy * p_go_given_copy * chain_success``
+        (docs/theory.md section 4.8), each a probability under the prompts' uniform
+        mixture: ``p_copy`` = P(y_1 = x_1), ``p_go_given_copy`` = P(go on | y_1 = x_1),
+        ``p_go_given_no_copy`` = P(go on | y_1 != x_1) and ``chain_success`` =
+        P(correct chain | y_1 = x_1, go on) (None where its condition has probability 0).
     """
     stats = model.response_stats(x)
-    p_long, p_short, p_go = (float(v) for v in stats.mean(axis=0))
+    p_long, p_short, p_go = (float(v) for v in stats[:, :3].mean(axis=0))
+    copy, go_copy, go_flip = stats[:, 3], stats[:, 4], stats[:, 5]
+    p_copy = float(copy.mean())
+    copy_go = float(np.mean(copy * go_copy))
     y, lengths = model.greedy(x)
     return {
         "p_long": p_long,
@@ -39,9 +47,19 @@ def evaluate(model: LinearAR, x):
         "sampling_accuracy": p_long + p_short,
         "p_go": p_go,
         "mean_length": 1.0 + (model.d - 1) * p_go,
+        "p_copy": p_copy,
+        "p_go_given_copy": _ratio(copy_go, p_copy),
+        "p_go_given_no_copy": _ratio(float(np.mean((1.0 - copy) * go_flip)), 1.0 - p_copy),
+        "chain_success": _ratio(p_long, copy_go),
         "greedy_accuracy": float(np.mean(reward("cot", x, y, lengths, check=False))),
         "greedy_length": float(np.mean(lengths)),
     }
+
+
+def _ratio(num, den):
+    # A conditional probability whose condition never happens is undefined, not 0 or nan
+    # (the JSON record stays strict).
+    return num / den if den > 0 else None
 
 
 # The sweep, the figures and the ablations all ask the same question of a run: when did

@@ -28,13 +28,18 @@ def _finite_or_none(value):
     return value if math.isfinite(value) else None
 
 
-#: Below this share of correct answers among long ones, pre-training has not learned the chain.
+#: Below this chain success (P(correct chain | y_1 = x_1, go on), see evaluate), pre-training
+#: has not learned the chain.
 CHAIN_SUCCESS_MIN = 0.5
 
 
-def chain_success(metrics):
-    """P(correct | long): the share of the model's long answers that are the correct chain."""
-    return metrics["p_long"] / metrics["p_go"] if metrics["p_go"] > 0 else None
+def lambda_record(lambdas):
+    """The ``lambda`` of every block as a stage records it: ``{"1", "2a", "chain": [l = 2..d]}``.
+
+    A stage's own lambdas are what a prediction of that stage needs (docs/theory.md
+    section 4.8 computes its finite-lambda map from them).
+    """
+    return {"1": float(lambdas[0]), "2a": float(lambdas[1]), "chain": [float(v) for v in lambdas[2:]]}
 
 
 def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress=True):
@@ -82,6 +87,7 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
         "samples": n_pre,
         "long_samples": state.long_samples,
         **metrics,
+        "lambdas": lambda_record(pre_lambdas),
         "predicted_p_long": float(theory.star_long_fraction(p, 0)),
         "seconds": time.perf_counter() - start,
     }
@@ -94,13 +100,13 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
         if on_warning:
             on_warning(message)
 
-    success = chain_success(metrics)
+    success = metrics["chain_success"]
     if success is not None and success < CHAIN_SUCCESS_MIN and not _reached(cfg, metrics):
         # A warning, not a stop: RL keeps only correct answers and can still learn the
         # chain from them (the ablations' "start after 10k samples" STaR arm does).
         warn(
             "pretrain",
-            f"pre-training learned the chain poorly: {success:.0%} of the long answers are correct "
+            f"pre-training learned the chain poorly: {success:.0%} of the long answers that start with x_1 are correct "
             f"at d = {d}; raise --long-target (now {cfg.long_target_used():,}) or --pretrain-samples",
         )
 
@@ -125,12 +131,6 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
     config.update(
         pretrain_samples_used=n_pre,
         long_target_used=cfg.long_target_used(),
-        pretrain_lambdas={
-            "1": float(pre_lambdas[0]),
-            "2a": float(pre_lambdas[1]),
-            "chain_min": float(pre_lambdas[2:].min()),
-            "chain_max": float(pre_lambdas[2:].max()),
-        },
     )
     return {
         "config": config,
@@ -207,6 +207,10 @@ def star_rounds(cfg, state, model, metrics, x_eval, total, on_record=None, show_
             **counts,
             "cumulative_samples": total,
             **metrics,
+            # The lambdas the round's SGD used: a warm round continues the state, so
+            # it keeps the pre-training's (docs/theory.md section 4.1).
+            "lambdas": lambda_record(state.lambdas),
+            "warm_start": cfg.star_mode == "warm",
             "predicted_p_long": float(theory.star_long_fraction(cfg.p_long, n)),
             "seconds": time.perf_counter() - start,
         }

@@ -135,11 +135,13 @@ class LinearAR:
 
         Returns
         -------
-        ndarray, shape (n, 3)
-            Columns: ``pi(correct long | x)``, ``pi(correct short | x)`` and the
-            probability of going on after ``y_1`` (a long response, right or wrong).
+        ndarray, shape (n, 6)
+            Columns: ``pi(correct long | x)``, ``pi(correct short | x)``, the
+            probability of going on after ``y_1`` (a long response, right or wrong),
+            ``P(y_1 = x_1 | x)`` (the copy), ``P(go on | x, y_1 = x_1)`` and
+            ``P(go on | x, y_1 = -x_1)`` (docs/theory.md section 4.8).
         """
         x = validation.check_prompts(x, self.d)
-        out = np.empty((x.shape[0], 3))
+        out = np.empty((x.shape[0], 6))
         _response_stats(self.policy_params(), self.offsets, x, out)
         return out

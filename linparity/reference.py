@@ -125,9 +125,10 @@ def log_prob(theta, d, x, y, lengths, temperature=1.0):
 
 
 def response_stats(theta, d, x):
-    """Exact (pi(correct long), pi(correct short), P(go on)) by enumerating the tree."""
+    """Exact (pi(correct long), pi(correct short), P(go on), P(y_1 = x_1), P(go | copy),
+    P(go | no copy)) by enumerating the tree."""
     blocks = split(theta, d)
-    out = np.zeros((len(x), 3))
+    out = np.zeros((len(x), 6))
     for i, xi in enumerate(x):
         chain = list(np.cumprod(xi.astype(int)))
         p1 = sigmoid(logit(blocks, xi, [], 1))  # P(y_1 = +1)
@@ -136,7 +137,15 @@ def response_stats(theta, d, x):
         p_long = p_y1[chain[0]] * (1 - p_eos[chain[0]])
         for l in range(2, d + 1):
             p_long *= sigmoid(chain[l - 1] * logit(blocks, xi, chain, l))
-        out[i] = (p_long, p_y1[chain[-1]] * p_eos[chain[-1]], sum(p_y1[v] * (1 - p_eos[v]) for v in (1, -1)))
+        x1 = chain[0]
+        out[i] = (
+            p_long,
+            p_y1[chain[-1]] * p_eos[chain[-1]],
+            sum(p_y1[v] * (1 - p_eos[v]) for v in (1, -1)),
+            p_y1[x1],
+            1 - p_eos[x1],
+            1 - p_eos[-x1],
+        )
     return out
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from linparity import config as config_module
@@ -310,6 +311,7 @@ def _falling_star(monkeypatch, long_fractions):
             "greedy_accuracy": 0.5,
             "greedy_length": 1.0,
             "mean_length": 1.0,
+            "chain_success": 1.0,
         }
 
     monkeypatch.setattr(experiment, "evaluate", evaluate)
@@ -317,6 +319,7 @@ def _falling_star(monkeypatch, long_fractions):
     class State:  # what a round returns: something whose model() is the next sampler
         def __init__(self, model):
             self._model = model
+            self.lambdas = np.full(model.d + 1, 0.01)
 
         def model(self):
             return self._model

@@ -180,7 +180,8 @@ def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
 def _response_stats(theta, offsets, x, out):
     """Exact per-prompt probabilities at temperature 1.
 
-    ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x))``.
+    ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x),
+    P(y_1 = x_1 | x), P(go on | x, y_1 = x_1), P(go on | x, y_1 = -x_1))``.
     """
     n, d = x.shape
     for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
@@ -217,6 +218,9 @@ def _response_stats(theta, offsets, x, out):
                 p_short = _sigmoid(s1 * chi) * _sigmoid(s2_flip)
             out[i, 1] = p_short
             out[i, 2] = _sigmoid(x1 * s1) * _sigmoid(-s2_copy) + _sigmoid(-x1 * s1) * _sigmoid(-s2_flip)
+            out[i, 3] = _sigmoid(x1 * s1)
+            out[i, 4] = _sigmoid(-s2_copy)
+            out[i, 5] = _sigmoid(-s2_flip)
             logp_long[r] = _log_sigmoid(x1 * s1) + _log_sigmoid(-s2_copy)
         for l in range(2, d + 1):  # position by position, each row's terms in order
             up, wy, um = _block(theta, offsets, l, d)

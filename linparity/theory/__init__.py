@@ -13,6 +13,8 @@ demonstrations; we write ``p_long``.  One module per idea:
 * :mod:`.bounds`: the SGD guarantee and Propositions 1-3 (section 3);
 * :mod:`.theorem1`: solving the propositions for ``lambda`` and ``T`` (section 3);
 * :mod:`.star`: Theorem 2's recursion, round counts and error compounding (section 4);
+* :mod:`.finite_lambda`: the STaR map at the stages' own penalties, which predicts the
+  plateau below 1 (section 4.8);
 * :mod:`.complexity`: the end-to-end sample complexity and its growth (section 4);
 * :mod:`.symbolic`: the sympy symbols and expressions and the derived growth
   exponents (sections 3 and 4).
@@ -56,6 +58,7 @@ from .complexity import (
     sample_complexity,
     sample_lower_bound,
 )
+from .finite_lambda import finite_lambda_map, finite_lambda_star, kept_masses, stage_optimum
 from .pretrain import (
     lemma1_weight,
     posterior_eos_after_copy,
@@ -98,8 +101,11 @@ __all__ = [
     "exponential_rate",
     "expressions",
     "feature_count",
+    "finite_lambda_map",
+    "finite_lambda_star",
     "greedy_threshold",
     "growth_exponent",
+    "kept_masses",
     "lemma1_weight",
     "ntp_samples",
     "polynomial_degree",
@@ -125,6 +131,7 @@ __all__ = [
     "solve_prop1",
     "solve_prop2",
     "solve_prop3",
+    "stage_optimum",
     "star_long_fraction",
     "symbols",
     "theorem1_parameters",

@@ -75,6 +75,20 @@ def _make_symbols():
         rate=sp.Symbol("c", **positive),
         kappa=sp.Symbol("kappa", **positive),
         k=sp.Symbol("k", **positive),
+        # the finite-lambda STaR map (docs/theory.md section 4.8): a model's copy rate,
+        # stop probabilities after a copy and a flip, chain success; a training set's
+        # masses of long, short-after-copy and short-after-flip demonstrations; the
+        # logits of positions 1 and 2a (copy and flip branch)
+        copy=sp.Symbol("c", **positive),
+        eos_copy=sp.Symbol("e_u", **positive),
+        eos_flip=sp.Symbol("e_v", **positive),
+        chain_success=sp.Symbol("s", **positive),
+        mass_long=sp.Symbol("L", nonnegative=True),
+        mass_short_copy=sp.Symbol("S_c", nonnegative=True),
+        mass_short_flip=sp.Symbol("S_f", nonnegative=True),
+        logit_1=sp.Symbol("a", real=True),
+        logit_copy=sp.Symbol("u", real=True),
+        logit_flip=sp.Symbol("v", real=True),
     )
 
 
@@ -132,6 +146,22 @@ def _build_expressions():
     e["sample_complexity_upper"] = _sample_complexity_upper(d, p, eps, delta)
     e["polynomial_degree"] = 9 + 7 * s.kappa
     e["exponential_rate"] = 7 * sp.log(2) / s.k
+    # the finite-lambda STaR map (section 4.8): kept masses (before normalising) of a
+    # round sampled from the model (c, e_u, e_v, s) under r_cot at temperature 1, and
+    # the first-order conditions of one stage on masses (L, S_c, S_f)
+    c, eu, ev, succ = s.copy, s.eos_copy, s.eos_flip, s.chain_success
+    big_l, sc, sf = s.mass_long, s.mass_short_copy, s.mass_short_flip
+    a, u, v = s.logit_1, s.logit_copy, s.logit_flip
+
+    def sig(z):
+        return 1 / (1 + sp.exp(-z))
+
+    e["finite_lambda_kept_long"] = c * (1 - eu) * succ
+    e["finite_lambda_kept_short_copy"] = c * eu / 2
+    e["finite_lambda_kept_short_flip"] = (1 - c) * ev / 2
+    e["finite_lambda_foc_position1"] = sig(a) - (big_l + sc) + lam * a
+    e["finite_lambda_foc_copy"] = big_l * sig(u) - sc * sig(-u) + lam / 2 * u
+    e["finite_lambda_foc_flip"] = -sf * sig(-v) + lam / 2 * v
     return e
 
 
