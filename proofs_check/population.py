@@ -174,3 +174,88 @@ def model_summary(d, model):
         "greedy_accuracy": greedy_acc / m,
         "greedy_length": greedy_len / m,
     }
+
+
+# --------------------------------------------------------------------------- any training set
+
+
+def demonstrations(d, p_long):
+    """``D(p)`` as weighted samples: ``[(x, tokens, weight)]`` over every prompt, weights adding to 1."""
+    out = []
+    xs = prompts(d)
+    for x in xs:
+        chain = tuple(np.cumprod(x))
+        out.append((x, chain, p_long / len(xs)))
+        out.append((x, (chain[-1],), (1.0 - p_long) / len(xs)))
+    return out
+
+
+def kept_set(d, model):
+    """The exact kept set of a STaR round (``r_cot``, temperature 1) sampled from ``model``.
+
+    Every prompt, every response the model can give, weighted by its probability;
+    only the exactly correct long and short answers are kept.  Weights are normalised.
+    """
+    out = []
+    xs = prompts(d)
+    for x in xs:
+        chain = tuple(np.cumprod(x))
+        for tokens, prob in response_distribution(d, model, x):
+            if tokens == chain or tokens == (chain[-1],):
+                out.append((x, tokens, prob / len(xs)))
+    total = sum(w for _, _, w in out)
+    return [(x, t, w / total) for x, t, w in out]
+
+
+def fit_on(d, samples, lambdas):
+    """Penalised optimum of every position on a weighted training set, over the full class.
+
+    ``lambdas`` maps "1", "2a" and every chain position ``l`` to its penalty.  Chain
+    positions learn from the long samples only, with their weights renormalised (as
+    Algorithm 3 steps a chain position on long samples only).
+    """
+    rows = {"1": [], "2a": []}
+    for x, tokens, w in samples:
+        y1 = tokens[0]
+        rows["1"].append((x.copy(), y1, w))
+        rows["2a"].append((np.concatenate([x, [y1], y1 * x, [1.0]]), 1.0 if len(tokens) == 1 else -1.0, w))
+        if len(tokens) == d:
+            for l in range(2, d + 1):
+                phi = np.concatenate([x, tokens[: l - 1], tokens[l - 2] * x])
+                rows.setdefault(l, []).append((phi, tokens[l - 1], w))
+    model = {}
+    for key, data in rows.items():
+        feats = np.array([r[0] for r in data])
+        targets = np.array([r[1] for r in data])
+        weights = np.array([r[2] for r in data])
+        model[key] = minimise(feats, targets, weights / weights.sum(), lambdas[key])
+    return model
+
+
+def decomposition(d, model):
+    """Means over prompts of P(y_1 = x_1), P(go | copy), P(go | flip), the chain success and p_long."""
+    copy = go_copy = go_flip = long_ = 0.0
+    xs = prompts(d)
+    for x in xs:
+        chain = np.cumprod(x)
+        p_copy = _sig(x[0] * (model["1"] @ x))
+        g = {}
+        for y1 in (1.0, -1.0):
+            g[y1] = 1.0 - _sig(model["2a"] @ np.concatenate([x, [y1], y1 * x, [1.0]]))
+        success = 1.0
+        for l in range(2, d + 1):
+            phi = np.concatenate([x, chain[: l - 1], chain[l - 2] * x])
+            success *= _sig(chain[l - 1] * (model[l] @ phi))
+        copy += p_copy
+        go_copy += p_copy * g[x[0]]
+        go_flip += (1 - p_copy) * g[-x[0]]
+        long_ += p_copy * g[x[0]] * success
+    m = len(xs)
+    copy, go_copy, go_flip, long_ = copy / m, go_copy / m, go_flip / m, long_ / m
+    return {
+        "p_copy": copy,
+        "p_go_given_copy": go_copy / copy,
+        "p_go_given_no_copy": go_flip / (1 - copy),
+        "chain_success": long_ / go_copy,
+        "p_long": long_,
+    }

@@ -21,6 +21,7 @@ REQUIRED_IDS = {
     "prop3",
     "theorem1",
     "star_recursion",
+    "finite_lambda_star",
     "star_closed_form",
     "rounds_to_greedy",
     "error_compounding",

@@ -183,28 +183,55 @@ def length_growth(settings, runs):
     return _record({"d": d, "p_long": p}, length=rows)
 
 
-def star_recursion(settings, runs):
-    """Measured long fraction per STaR round, for Theorem 2's p_n = 2^n p / (2^n p + 1 - p).
+#: The terms of the measured decomposition p_long = p_copy * p_go_given_copy * chain_success
+#: (linparity.evaluate), stored per stage so that any prediction can be laid over them.
+DECOMPOSITION = ("p_copy", "p_go_given_copy", "p_go_given_no_copy", "chain_success")
 
-    Table ``long_fraction``: p_long, round (0 is pre-training), long_fraction; one seed.
+
+def star_recursion(settings, runs):
+    """Measured long fraction and its decomposition per STaR round, through the plateau.
+
+    Theorem 2 predicts ``p_n = 2^n p / (2^n p + 1 - p)``; the finite-lambda map
+    (docs/theory.md section 4.8) predicts each stage from the stage's own penalties,
+    which every row stores (``lambda_1``, ``lambda_2a``, ``lambda_chain``: the recorded
+    ``lambdas``), so the prediction is computed when the figure is drawn.
+
+    Table ``long_fraction``: d, p_long, seed, round (0 is pre-training), long_fraction,
+    the four decomposition terms and the stage's lambdas.  Fresh STaR, r_cot,
+    temperature 1, no early stop.
     """
     q = settings.pick
-    d = 32
+    ds = q([8, 16, 32], [8])
     ps = q([0.003, 0.01, 0.05, 0.2], [0.05])
+    rounds = q(14, 3)
     rows = []
-    for p in ps:
+    for d, p, seed in itertools.product(ds, ps, settings.seeds):
         result = runs.run(
             d=d,
             p_long=p,
-            seed=settings.seeds[0],
-            rounds=q(12, 3),
+            seed=seed,
+            rounds=rounds,
             target_accuracy=None,
             long_target=q(100_000, 10_000),
             eval_prompts=q(10_000, 2_000),
         )
-        recs = [result["pretrain"]] + result["rl"]
-        rows += [{"p_long": p, "round": n, "long_fraction": r["p_long"]} for n, r in enumerate(recs)]
-    return _record({"d": d, "p_long": list(ps), "seed": settings.seeds[0]}, long_fraction=rows)
+        for n, r in enumerate([result["pretrain"]] + result["rl"]):
+            rows.append(
+                {
+                    "d": d,
+                    "p_long": p,
+                    "seed": seed,
+                    "round": n,
+                    "long_fraction": r["p_long"],
+                    **{k: r[k] for k in DECOMPOSITION},
+                    "lambda_1": r["lambdas"]["1"],
+                    "lambda_2a": r["lambdas"]["2a"],
+                    "lambda_chain": r["lambdas"]["chain"],
+                }
+            )
+    return _record(
+        {"d": list(ds), "p_long": list(ps), "seeds": list(settings.seeds), "rounds": rounds}, long_fraction=rows
+    )
 
 
 def rounds_to_generalise(settings, runs):

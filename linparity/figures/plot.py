@@ -145,25 +145,63 @@ def length_growth(record):
 
 
 def star_recursion(record):
-    """Measured long fraction per STaR round against p_n = 2^n p / (2^n p + 1 - p) (Theorem 2)."""
-    d = record["parameters"]["d"]
-    fig = Figure()
-    ax = fig.subplots()
+    """Long fraction per STaR round, measured, against Theorem 2 and the finite-lambda map.
+
+    Left: log-odds at the largest d, every p_long (mean over seeds), through the plateau.
+    Right: the decomposition ``p_copy``, ``P(go | copy)``, ``P(go | no copy)`` and the
+    chain success at that d for one p_long, measured (every seed) and predicted.
+    """
+    runs = summary.star_runs(record)
+    d = max(record["parameters"]["d"])
+    ps = record["parameters"]["p_long"]
+    fig = Figure(figsize=(12.0, 4.4))
+    left, right = fig.subplots(1, 2)
     viridis = matplotlib.colormaps["viridis"]
-    for i, p in enumerate(record["parameters"]["p_long"]):
-        measured = np.array(values(select(record, "long_fraction", "long_fraction", p_long=p), "long_fraction"))
+    for i, p in enumerate(ps):
+        color = viridis(i / max(len(ps), 2))
+        series = [rows for (dd, pp, _), rows in runs.items() if dd == d and pp == p]
+        measured = np.mean([[r["long_fraction"] for r in rows] for rows in series], axis=0)
         n = np.arange(len(measured))
-        color = viridis(i / 4)
-        ax.plot(n, summary.logit(measured), "o-", color=color, label=f"p_long = {p} (measured)")
+        mapped = np.mean([[s["p_long"] for s in predict.finite_lambda(rows)] for rows in series], axis=0)
+        left.plot(n, summary.logit(measured), "o", color=color, label=f"p_long = {p}")
+        left.plot(n, summary.logit(mapped), "-", color=color, linewidth=1.2)
         nn = np.linspace(0, n[-1], 100)
-        ax.plot(nn, summary.logit(theory.star_long_fraction(p, nn)), color=color, linestyle="--", linewidth=1.2)
-    ax.plot([], [], **PREDICTED, label="predicted: odds x2 per round")
-    ax.set(
-        xlabel="STaR round n",
-        ylabel="log-odds of the long answer, ln(p_n / (1 - p_n))",
-        title=f"Theorem 2: the odds of a long answer double every round (d = {d})",
+        left.plot(nn, summary.logit(theory.star_long_fraction(p, nn)), color=color, linestyle="--", linewidth=1.0)
+    left.plot([], [], "o", color="gray", label="measured (mean over seeds)")
+    left.plot([], [], "-", color="gray", linewidth=1.2, label="finite-lambda map")
+    left.plot([], [], "--", color="gray", linewidth=1.0, label="Theorem 2: odds x2 per round")
+    left.set(
+        xlabel="STaR round n (0: pre-training)",
+        ylabel="log-odds of the long answer",
+        ylim=(-7, 9),
+        title=f"The odds double, then level off where the penalties allow (d = {d})",
     )
-    ax.legend(loc="upper left")
+    left.legend(loc="upper left", ncol=2)
+    p_show = ps[len(ps) // 2]
+    terms = {
+        "p_copy": "P(y_1 = x_1)",
+        "p_go_given_copy": "P(go on | copy)",
+        "p_go_given_no_copy": "P(go on | no copy)",
+        "chain_success": "chain success",
+    }
+    tab10 = matplotlib.colormaps["tab10"]
+    for j, (term, label) in enumerate(terms.items()):
+        color = tab10(j)
+        for k, ((dd, pp, _), rows) in enumerate(sorted(runs.items())):
+            if dd != d or pp != p_show:
+                continue
+            n = [r["round"] for r in rows]
+            right.plot(n, [r[term] for r in rows], "o", color=color, markersize=3.5, label=label if k == 0 else None)
+            right.plot(n, [s[term] for s in predict.finite_lambda(rows)], "-", color=color, linewidth=1.0)
+    right.plot([], [], "-", color="gray", linewidth=1.0, label="finite-lambda map (chain: penalised optimum)")
+    right.set(
+        xlabel="STaR round n (0: pre-training)",
+        ylabel="probability",
+        ylim=(0, 1.02),
+        title=f"Where the plateau comes from (d = {d}, p_long = {p_show})",
+    )
+    right.legend(loc="best")
+    fig.tight_layout()
     return fig
 
 

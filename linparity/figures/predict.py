@@ -49,3 +49,24 @@ def smallest_feasible_p(p_values, long_target, budget):
     """
     feasible = [p for p in np.geomspace(min(p_values), max(p_values), 200) if star_cost(p, long_target) <= budget]
     return min(feasible) if feasible else None
+
+
+def finite_lambda(rows, chain="regularised"):
+    """The finite-lambda map's prediction for one stored STaR run (docs/theory.md section 4.8).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The ``star_recursion`` rows of one (d, p_long, seed), in round order, with the
+        stages' lambdas (and, for ``chain="measured"``, their measured chain success).
+    chain : {"regularised", "measured"}
+        See :func:`linparity.theory.finite_lambda_star`.
+
+    Returns
+    -------
+    list of dict
+        One prediction per row.
+    """
+    lambdas = [{"1": r["lambda_1"], "2a": r["lambda_2a"], "chain": r["lambda_chain"]} for r in rows]
+    given = [r["chain_success"] for r in rows] if chain == "measured" else None
+    return theory.finite_lambda_map(rows[0]["d"], rows[0]["p_long"], lambdas, given)

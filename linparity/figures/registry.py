@@ -23,7 +23,11 @@ FIGURES = {
         ),
         ("pretrain_threshold", "Fig. 2", "d = 25, p_long in 0.05 ... 0.6, default budgets"),
         ("length_growth", "Fig. 3", "d = 50, p_long = 0.25, the runs of Fig. 1"),
-        ("star_recursion", "Theorem 2", "d = 32, p_long in {0.003, 0.01, 0.05, 0.2}, 12 rounds"),
+        (
+            "star_recursion",
+            "Theorem 2",
+            "d in {8, 16, 32}, p_long in {0.003, 0.01, 0.05, 0.2}, 3 seeds, 14 rounds, no early stop",
+        ),
         ("rounds_to_generalise", "Theorem 2", "d = 16, p_long in 1e-3 ... 0.3, long target 50k"),
         ("thresholds", "Theorem 2 (formal)", "p = 1/d for d in 8..64; p = 2^(-d/4) for d in 8..28"),
         (
