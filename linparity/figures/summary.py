@@ -115,7 +115,8 @@ def star_recursion(record):
         entry = per_point.setdefault(f"d={d} p={p}", {"theorem2": 0.0, "regularised": {}, "measured_chain": {}})
         n = np.array([r["round"] for r in rows])
         measured = np.array([r["long_fraction"] for r in rows])
-        entry["theorem2"] = max(entry["theorem2"], float(np.max(np.abs(theory.star_long_fraction(p, n) / measured - 1))))
+        theorem2 = np.abs(theory.star_long_fraction(p, n) / measured - 1)
+        entry["theorem2"] = max(entry["theorem2"], float(np.max(theorem2)))
         for mode, chain in (("regularised", "regularised"), ("measured_chain", "measured")):
             predicted = predict.finite_lambda(rows, chain)
             for term in STAR_TERMS:
