@@ -234,7 +234,8 @@ def sampling_after_pretrain(ev):
     "Averaged Pegasos SGD: w.p. >= 1-delta, L(w_bar) <= min L + 2 rho^2 (1 + ln T)/(delta lambda T)",
     "symbolic: iterate-norm invariant |w_t| <= rho/lambda, telescoping coefficient, "
     "sum 1/t <= 1 + ln T, regret G^2(1+ln T)/(2 lambda) with G = 2 rho and Markov; "
-    "numeric: 200 seeded Pegasos runs on the exact d=2 position-1 population",
+    "numeric: 200 seeded Pegasos runs on the exact d=2 position-1 population, both averages "
+    "(textbook w_0..w_(T-1) and Algorithm 3's w_1..w_T)",
 )
 def sgd_bound(ev):
     t, lam, rho, T, delta = (sp.Symbol("t", positive=True), S.lambda_, sp.Symbol("rho", positive=True), S.T, S.delta)
@@ -272,7 +273,11 @@ def sgd_bound(ev):
 
     rng = np.random.default_rng(20251)
     w = np.zeros((seeds, d))
+    # Two averages of the same run: the textbook one (the points where the gradients
+    # were taken, w_0 .. w_{T-1}) and Algorithm 3's as linparity.ntp runs it (the
+    # iterates after each step, w_1 .. w_T; docs/theory.md section 3.2).
     w_sum = np.zeros((seeds, d))
+    w_sum_after = np.zeros((seeds, d))
     max_norm = 0.0
     cumulative = np.cumsum(weights)
     for step in range(1, T_v + 1):
@@ -284,9 +289,14 @@ def sgd_bound(ev):
         margin = y * np.sum(w * phi, axis=1)
         grad = -(y * _nsig(-margin))[:, None] * phi + lam_v * w
         w = w - grad / (lam_v * step)
+        w_sum_after += w
         max_norm = max(max_norm, float(np.max(np.linalg.norm(w, axis=1))))
     excess = loss(w_sum / T_v) - loss(w_star[None, :])[0]
+    excess_after = loss(w_sum_after / T_v) - loss(w_star[None, :])[0]
     bound_v = float(theory.sgd_excess_loss_bound(T_v, lam_v, delta_v, d))
+    # the averages differ by (w_T - w_0) / T, of norm <= rho / (lambda T), on a ball where
+    # the penalised loss is 2 rho-Lipschitz: Algorithm 3's average gets 2 rho^2 / (lambda T) more
+    bound_after = bound_v + 2 * d / (lam_v * T_v)
     initial_gap = float(loss(np.zeros((1, d)))[0] - loss(w_star[None, :])[0])
     ev.require(bound_v < initial_gap, f"non-vacuous regime: bound {bound_v:.3g} < L(0) - L* = {initial_gap:.3g}")
     ev.require(
@@ -296,9 +306,15 @@ def sgd_bound(ev):
     frac = float(np.mean(excess > bound_v))
     ev.require(
         frac <= delta_v,
-        f"{seeds} runs (d={d}, p={pv}, lambda={lam_v}, T={T_v}): "
+        f"{seeds} runs (d={d}, p={pv}, lambda={lam_v}, T={T_v}), textbook average (w_0..w_(T-1)): "
         f"fraction above the bound {frac} <= delta = {delta_v}; "
         f"worst excess/bound = {float(excess.max()) / bound_v:.2g}",
+    )
+    frac_after = float(np.mean(excess_after > bound_after))
+    ev.require(
+        frac_after <= delta_v,
+        f"same runs, Algorithm 3's average (w_1..w_T, as linparity.ntp): fraction above the bound "
+        f"+ 2 rho^2/(lambda T) {frac_after} <= delta; worst excess/bound = {float(excess_after.max()) / bound_v:.2g}",
     )
 
 
@@ -318,22 +334,32 @@ def _prop1_simulator(ev):
 
     dv, pv, T = 3, 0.5, 200_000
     a0v = float(theory.lemma1_weight(pv))
-    rows, pub_ok, der_ok = [], True, True
+    rows, der_ok = [], True
     for lam_v in (0.1, 1.0, 10.0):
         lambdas = ntp.position_lambdas(dv, lam_v, 1.0, 1.0)
         w = ntp.pretrain(dv, pv, T, seed=11, lambdas=lambdas).model().w1
         bias = abs(w[0] - a0v)
         pub = 4 * a0v / ((1 - pv**2) * lam_v)
         der = 4 * lam_v * a0v / (1 - pv**2)
-        pub_ok &= bias <= pub
         der_ok &= bias <= der
         rows.append(f"lambda_1={lam_v}: bias {bias:.3f}, published {pub:.3f}, derived {der:.3f}")
     ev.require(
         der_ok,
         "simulator (Algorithm 3, d=3, p=1/2, T=2e5): bias within the derived B_1 at every lambda_1: " + "; ".join(rows),
     )
-    verdict = "derived" if der_ok and not pub_ok else ("both" if der_ok else "neither")
-    return f"{verdict} (Algorithm 3, d=3, p=1/2, T=2e5, seed 11: " + "; ".join(rows) + ")"
+    # a_lambda lies in [0, a0], so |a_lambda - a0| <= a0 whatever lambda: a bound >= a0 is
+    # trivial and no measurement can violate it.  The published term is >= a0 exactly
+    # when lambda_1 <= 4 / (1 - p^2), the derived one when lambda_1 >= (1 - p^2) / 4: at
+    # no lambda_1 are both informative, so the simulator cannot tell them apart.
+    cut = 4 / (1 - pv**2)
+    return (
+        f"cannot decide: the published term is >= the trivial bound a0 = {a0v:.3f} for every lambda_1 <= "
+        f"4/(1-p^2) = {cut:.2f}, the derived one for lambda_1 >= (1-p^2)/4, so no lambda_1 makes both "
+        f"informative; the measured bias obeys the derived term where it is informative and violates the "
+        f"published one only at lambda_1 = 10, where the derived one is trivial; the derivation decides "
+        f"(likeliest origin: a lambda / (1/lambda) transcription slip). Algorithm 3, d=3, p=1/2, T=2e5, "
+        f"seed 11: " + "; ".join(rows)
+    )
 
 
 @claim(

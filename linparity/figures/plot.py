@@ -163,12 +163,17 @@ def star_recursion(record):
         measured = np.mean([[r["long_fraction"] for r in rows] for rows in series], axis=0)
         n = np.arange(len(measured))
         mapped = np.mean([[s["p_long"] for s in predict.finite_lambda(rows)] for rows in series], axis=0)
+        given = np.mean([[s["p_long"] for s in predict.finite_lambda(rows, "measured")] for rows in series], axis=0)
         left.plot(n, summary.logit(measured), "o", color=color, label=f"p_long = {p}")
-        left.plot(n, summary.logit(mapped), "-", color=color, linewidth=1.2)
+        left.plot(n, summary.logit(given), "-", color=color, linewidth=1.2)
+        left.plot(n, summary.logit(mapped), ":", color=color, linewidth=1.2)
         nn = np.linspace(0, n[-1], 100)
-        left.plot(nn, summary.logit(theory.star_long_fraction(p, nn)), color=color, linestyle="--", linewidth=1.0)
+        # clipped: Theorem 2's p_n reaches 1.0 in floating point, where the log-odds is infinite
+        ideal = np.clip(theory.star_long_fraction(p, nn), 1e-12, 1 - 1e-12)
+        left.plot(nn, summary.logit(ideal), color=color, linestyle="--", linewidth=1.0)
     left.plot([], [], "o", color="gray", label="measured (mean over seeds)")
-    left.plot([], [], "-", color="gray", linewidth=1.2, label="finite-lambda map")
+    left.plot([], [], "-", color="gray", linewidth=1.2, label="finite-lambda map, measured chain success")
+    left.plot([], [], ":", color="gray", linewidth=1.2, label="finite-lambda map, all predicted")
     left.plot([], [], "--", color="gray", linewidth=1.0, label="Theorem 2: odds x2 per round")
     left.set(
         xlabel="STaR round n (0: pre-training)",
@@ -187,20 +192,22 @@ def star_recursion(record):
     tab10 = matplotlib.colormaps["tab10"]
     for j, (term, label) in enumerate(terms.items()):
         color = tab10(j)
-        for k, ((dd, pp, _), rows) in enumerate(sorted(runs.items())):
-            if dd != d or pp != p_show:
-                continue
+        shown = [rows for (dd, pp, _), rows in sorted(runs.items()) if dd == d and pp == p_show]
+        for k, rows in enumerate(shown):
             n = [r["round"] for r in rows]
             right.plot(n, [r[term] for r in rows], "o", color=color, markersize=3.5, label=label if k == 0 else None)
-            right.plot(n, [s[term] for s in predict.finite_lambda(rows)], "-", color=color, linewidth=1.0)
-    right.plot([], [], "-", color="gray", linewidth=1.0, label="finite-lambda map (chain: penalised optimum)")
+            right.plot(n, [s[term] for s in predict.finite_lambda(rows, "measured")], "-", color=color, linewidth=1.0)
+            if term == "chain_success":
+                right.plot(n, [s[term] for s in predict.finite_lambda(rows)], ":", color=color, linewidth=1.0)
+    right.plot([], [], "-", color="gray", linewidth=1.0, label="finite-lambda map (measured chain success)")
+    right.plot([], [], ":", color="gray", linewidth=1.0, label="chain success of the penalised optimum")
     right.set(
         xlabel="STaR round n (0: pre-training)",
         ylabel="probability",
         ylim=(0, 1.02),
         title=f"Where the plateau comes from (d = {d}, p_long = {p_show})",
     )
-    right.legend(loc="best")
+    right.legend(loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -105,7 +105,8 @@ def _relative_errors(rows, predicted, term):
 def star_recursion(record):
     """Per (d, p_long): the largest relative error over every stage and seed, plateau included.
 
-    For Theorem 2 (long fraction only) and the finite-lambda map with the chain success
+    For Theorem 2 (long fraction only) and the finite-lambda map (every stage, and the
+    last round alone: ``TERM_last_round``, the plateau) with the chain success
     predicted (``regularised``) or taken from the measurement (``measured_chain``,
     a conditional prediction of the other terms); also the final long fraction,
     measured (mean over seeds) and predicted.
@@ -122,8 +123,10 @@ def star_recursion(record):
             for term in STAR_TERMS:
                 if mode == "measured_chain" and term == "chain_success":
                     continue  # equal by construction
-                err = float(np.max(_relative_errors(rows, predicted, term)))
-                entry[mode][term] = max(entry[mode].get(term, 0.0), err)
+                errors = _relative_errors(rows, predicted, term)
+                entry[mode][term] = max(entry[mode].get(term, 0.0), float(np.max(errors)))
+                last = f"{term}_last_round"
+                entry[mode][last] = max(entry[mode].get(last, 0.0), float(errors[-1]))
             entry.setdefault(f"final_{mode}", []).append(predicted[-1]["p_long"])
         entry.setdefault("final_measured", []).append(float(measured[-1]))
     for entry in per_point.values():
