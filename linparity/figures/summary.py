@@ -136,7 +136,13 @@ def star_recursion(record):
         mode: {t: max(e[mode][t] for e in per_point.values()) for t in per_point[next(iter(per_point))][mode]}
         for mode in ("regularised", "measured_chain")
     }
-    return {"largest_relative_error": worst, "per_point": per_point}
+    # the README's one-line headline: the long fraction, every stage and the plateau
+    headline = {
+        f"p_long {mode}{suffix}": worst[mode][f"long_fraction{suffix}"]
+        for mode in ("measured_chain", "regularised")
+        for suffix in ("", "_last_round")
+    }
+    return {"headline_largest_relative_error": headline, "largest_relative_error": worst, "per_point": per_point}
 
 
 def measured_rounds(record):
