@@ -123,3 +123,25 @@ def test_zero_model_decomposition():
     m = evaluate(LinearAR(5), task.draw_prompts(20, 5, key=1))
     assert m["p_copy"] == m["p_go_given_copy"] == m["p_go_given_no_copy"] == 0.5
     assert m["chain_success"] == pytest.approx(0.5**4)
+
+
+@pytest.mark.parametrize("mode", ["fresh", "warm"])
+def test_rounds_record_the_lambdas_they_ran_with(mode):
+    # docs/theory.md section 4.1: a warm round continues pre-training's state, so it
+    # runs with pre-training's lambdas; a fresh round sets its own from its kept set
+    from linparity import config as config_module
+    from linparity import experiment
+
+    cfg = config_module.SimulationConfig(
+        d=6, p_long=0.2, rounds=2, long_target=3000, eval_prompts=200, star_mode=mode, target_accuracy=None
+    )
+    result = experiment.run(cfg, show_progress=False)
+    pre = result["pretrain"]["lambdas"]
+    assert [r["warm_start"] for r in result["rl"]] == [mode == "warm"] * 2
+    for r in result["rl"]:
+        assert (r["lambdas"] == pre) == (mode == "warm")
+    if mode == "warm":
+        with pytest.raises(ValueError, match="star_mode"):
+            finite_lambda_star(result)
+    else:
+        assert len(finite_lambda_star(result)) == 3
