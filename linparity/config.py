@@ -20,6 +20,7 @@ from . import validation
 from .evaluate import GENERALISE_ACCURACY
 from .ntp import (
     PRETRAIN_MAX,
+    PRETRAIN_MIN,
     default_lambdas,
     default_long_target,
     default_pretrain_samples,
@@ -173,6 +174,13 @@ class SimulationConfig:
         "long samples the automatic budgets aim for, in pre-training and per round; default: "
         "100,000 up to d = 64, (d/64)^1.5 times that above (measured: a longer chain needs more)",
     )
+    budget_floors: bool = _option(
+        True,
+        _PRE,
+        "keep the automatic budgets' floors (pre-training >= 200k samples, rounds >= 50k prompts); "
+        "--no-budget-floors sizes every stage by --long-target alone (the minimal-budget search)",
+        flag="--no-budget-floors",
+    )
     lambda_: float | None = _option(
         None,
         _PRE,
@@ -218,6 +226,8 @@ class SimulationConfig:
         c.p_long = validation.check_probability(c.p_long, "--p-long")
         c.seed = validation.check_count(c.seed, "--seed", 0, 2**63 - 1, "seeds are 64-bit")
         c.rounds = _count(c.rounds, "--rounds")
+        if not isinstance(c.budget_floors, bool):
+            raise ValueError(f"budget_floors must be true or false, got {c.budget_floors!r}")
         if c.long_target is not None:
             c.long_target = _count(c.long_target, "--long-target", 1)
         c.epochs = _count(c.epochs, "--epochs", 1)
@@ -292,7 +302,8 @@ class SimulationConfig:
         if self.pretrain_samples is not None:
             return self.pretrain_samples
         cap = int(PRETRAIN_MAX * long_target_scale(self.d))
-        return default_pretrain_samples(self.p_long, self.long_target_used(), maximum=cap)
+        floor = PRETRAIN_MIN if self.budget_floors else 1
+        return default_pretrain_samples(self.p_long, self.long_target_used(), minimum=floor, maximum=cap)
 
     def round_budget(self, measured_p_long):
         """Prompts for the next STaR round: enough for about ``long_target`` kept long answers.
@@ -305,7 +316,8 @@ class SimulationConfig:
         cap = int(ROUND_MAX * long_target_scale(self.d))
         if measured_p_long <= 0:
             return cap
-        return int(min(cap, max(ROUND_MIN, math.ceil(self.long_target_used() / measured_p_long))))
+        floor = ROUND_MIN if self.budget_floors else 1
+        return int(min(cap, max(floor, math.ceil(self.long_target_used() / measured_p_long))))
 
 
 def flag(name):

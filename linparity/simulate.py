@@ -50,6 +50,10 @@ def parser():
     groups = {name: p.add_argument_group(name) for name in GROUPS}
     for f in fields():
         tp = _base_type(f["type"])
+        if tp is bool:  # a switch: its flag turns the default off (or on)
+            action = "store_false" if f["default"] else "store_true"
+            groups[f["group"]].add_argument(f["flag"], dest=f["name"], action=action, help=f["help"])
+            continue
         groups[f["group"]].add_argument(f["flag"], dest=f["name"], type=tp, default=f["default"], help=f["help"])
         if f["name"] == "target_accuracy":
             groups[f["group"]].add_argument("--no-early-stop", action="store_true", help="run all --rounds rounds")

@@ -26,8 +26,8 @@ before numba loads, so the simulator is imported lazily, inside the functions.
 
 from ..output import TMP_PREFIX
 from .cli import main, parser
-from .execute import run_one, run_sweep
-from .grid import GRID_FIELDS, Schedule, apply_budget, axis_fields, build_grid, parse_schedule, run_key
+from .execute import run_adaptive, run_one, run_sweep
+from .grid import GRID_FIELDS, Schedule, apply_budget, axis_fields, build_grid, make_spec, parse_schedule, run_key
 from .report import growth_table
 from .store import RUN_KEYS, SUMMARY, check_run, load_run, rebuild_summary, summary_row, summary_rows, write_summary
 
@@ -43,11 +43,13 @@ __all__ = [
     "check_run",
     "growth_table",
     "load_run",
+    "make_spec",
     "main",
     "parser",
     "parse_schedule",
     "rebuild_summary",
     "run_key",
+    "run_adaptive",
     "run_one",
     "run_sweep",
     "summary_row",

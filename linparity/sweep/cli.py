@@ -116,26 +116,28 @@ def parser():
     return p
 
 
-def _workers(args):
-    """The local worker count: ``--workers``, else the cores available; ValueError naming the flag."""
+def worker_count(workers, scheduler):
+    """The local worker count: ``--workers``, else the cores available; ValueError naming the flag.
+
+    ``None`` if the runs go to ``scheduler`` (a running cluster) instead.
+    """
     cores = len(os.sched_getaffinity(0))
-    if args.scheduler is not None:
-        if args.workers is not None:
+    if scheduler is not None:
+        if workers is not None:
             raise ValueError("give --scheduler or --workers, not both")
-        if not args.scheduler.strip():
+        if not scheduler.strip():
             raise ValueError("--scheduler: empty address")
         return None
-    if args.workers is None:
+    if workers is None:
         return cores
     # More single-threaded processes than this only add start-up time and memory
     # (each holds its own simulator); a huge count would exhaust memory, not run faster.
     limit = WORKERS_PER_CORE * cores
-    if not 1 <= args.workers <= limit:
+    if not 1 <= workers <= limit:
         raise ValueError(
-            f"--workers must be between 1 and {limit} ({WORKERS_PER_CORE} x the {cores} cores available), "
-            f"got {args.workers}"
+            f"--workers must be between 1 and {limit} ({WORKERS_PER_CORE} x the {cores} cores available), got {workers}"
         )
-    return args.workers
+    return workers
 
 
 def _grid(args):
@@ -167,7 +169,7 @@ def main(argv=None):
     prog = "linparity.sweep"
     try:
         check_dir_writable(args.out, "--out")  # first: a bad --out is the cheapest thing to fix
-        workers = _workers(args)
+        workers = worker_count(args.workers, args.scheduler)
         specs = _grid(args)
         import distributed  # noqa: F401  (fail here, with one line, if the extra is missing)
     except (ValueError, TypeError) as exc:

@@ -214,18 +214,84 @@ def run_sweep(specs, out_dir, *, scheduler=None, workers=1, quiet=False):
 
 def _receive(future, spec, out_dir, bar):
     """Store one finished future's run, or report its failure in one line."""
+    result, message = _collect(future, spec, out_dir)
+    bar.finished(spec, message, failed=result is None)
+
+
+def run_adaptive(driver, out_dir, *, scheduler=None, workers=1, on_result=None):
+    """Run the specs a ``driver`` asks for, as it asks, resumably; return ``(ran, resumed, failed)``.
+
+    For searches whose next run depends on the last one (the minimal-budget search
+    of :mod:`linparity.complexity`).  ``driver.wanted()`` lists the specs it needs
+    now; each is answered with ``driver.tell(spec, result)``, ``result`` the stored
+    run (its file under ``out_dir``, if valid: nothing is recomputed) or ``None`` if
+    the run failed; ``on_result(spec, result, message)`` is called for every answer
+    computed now (``message`` says what happened, in one line).  Ends when the driver
+    asks for nothing that is not already in flight.  The cluster (``scheduler`` or a
+    local one of ``workers`` processes) is started only if something has to run;
+    files are written atomically as results arrive, so a kill loses at most the
+    runs in flight.  Raises :class:`SchedulerError` and :class:`OutputError` as
+    :func:`run_sweep` does.
+    """
+    ran = resumed = failed = 0
+    in_flight, client, queue = {}, None, None
+    _prepare(out_dir)
+    try:
+        while True:
+            progressed = True
+            while progressed:  # answer from disk whatever can be, before submitting
+                progressed = False
+                for spec in driver.wanted():
+                    key = run_key(spec)
+                    if key in in_flight:
+                        continue
+                    stored = load_run(os.path.join(out_dir, key + ".json"), key)
+                    if stored is not None:
+                        driver.tell(spec, stored)
+                        resumed += 1
+                        progressed = True
+                        continue
+                    if client is None:
+                        from distributed import as_completed
+
+                        client = _client(scheduler, workers)
+                        queue = as_completed()
+                    future = client.submit(run_one, spec, key=f"linparity-run-{key}", pure=False, retries=0)
+                    in_flight[key] = (future, spec)
+                    queue.add(future)
+            if not in_flight:
+                return ran, resumed, failed
+            future = next(queue)
+            key = next(k for k, (f, _) in in_flight.items() if f is future)
+            _, spec = in_flight.pop(key)
+            result, message = _collect(future, spec, out_dir)
+            if result is None:
+                failed += 1
+            else:
+                ran += 1
+            driver.tell(spec, result)
+            if on_result is not None:
+                on_result(spec, result, message)
+    finally:
+        if client is not None:
+            client.cancel([f for f, _ in in_flight.values()])
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _collect(future, spec, out_dir):
+    """A finished future's run, stored; ``(result, message)``, result None if it failed."""
     try:
         result = future.result()
-    except Exception as exc:  # the run is reported here and redone next time
-        bar.finished(spec, _failure(exc), failed=True)
-        return
-    if "error" in result:  # the run itself raised, on the worker
-        bar.finished(spec, f"failed: {_one_line(result['error'])}", failed=True)
-        return
+    except Exception as exc:
+        return None, _failure(exc)
+    if "error" in result:
+        return None, f"failed: {_one_line(result['error'])}"
     try:
         text = _run_text(result)
     except InvalidRun as exc:
-        bar.finished(spec, f"failed: invalid result ({exc})", failed=True)
-        return
+        return None, f"failed: invalid result ({exc})"
     _write(os.path.join(out_dir, run_key(spec) + ".json"), text)
-    bar.finished(spec, _describe(result))
+    return result, _describe(result)

@@ -133,6 +133,21 @@ def run_key(spec):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def make_spec(cfg, schedule, budget=None):
+    """The JSON-ready spec of one run: ``{"config", "schedule", "budget", "caps", "threshold"}``.
+
+    ``cfg`` is a validated :class:`linparity.config.SimulationConfig`; ``budget`` is mapped
+    onto its knobs by :func:`apply_budget`.  The one place a run's spec is built (the
+    sweep's grid and the minimal-budget search use it).
+    """
+    from ..config import SimulationConfig
+    from ..evaluate import GENERALISE_ACCURACY
+
+    config, caps = apply_budget(dataclasses.asdict(cfg), budget)
+    SimulationConfig(**config).validate()
+    return {"config": config, "schedule": schedule, "budget": budget, "caps": caps, "threshold": GENERALISE_ACCURACY}
+
+
 #: Largest grid a sweep accepts (checked before any run is built).
 MAX_RUNS = 100_000
 
@@ -189,14 +204,6 @@ def build_grid(ds, p_longs, schedules, seeds, axes, budget):
                             f"--target-accuracy {cfg.target_accuracy} would stop runs before "
                             f"greedy accuracy {GENERALISE_ACCURACY}, the sweep's metric"
                         )
-                    config, caps = apply_budget(dataclasses.asdict(cfg), budget)
-                    SimulationConfig(**config).validate()
-                    spec = {
-                        "config": config,
-                        "schedule": sched.label,
-                        "budget": budget,
-                        "caps": caps,
-                        "threshold": GENERALISE_ACCURACY,
-                    }
+                    spec = make_spec(cfg, sched.label, budget)
                     specs.setdefault(run_key(spec), spec)
     return list(specs.values())

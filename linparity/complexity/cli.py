@@ -1,0 +1,197 @@
+"""``python -m linparity.complexity``: the fewest samples that generalise, per point, and the fitted law."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+from ..cli import OneLineParser
+from ..output import OutputError, check_dir_writable, write_csv, write_json
+
+#: Largest number of points a search accepts (each is several simulate runs).
+MAX_POINTS = 10_000
+#: Largest long count a search may try (a stage of ``L / p_long`` samples).
+L_LIMIT = 10_000_000
+RL_CHOICES = ("star", "none")
+
+
+def parser():
+    p = OneLineParser(
+        prog="python -m linparity.complexity",
+        description="For every (d, p_long, seed): the smallest per-stage long count L (pre-training "
+        "ceil(L / p_long) samples, every STaR round sized for L kept long answers, no budget floors) at "
+        "which NTP then STaR (or NTP alone) reaches greedy accuracy >= 0.99, found on a geometric grid "
+        "(ratio 1.5) by bracketing and bisection, with monotonicity checked; then N_min = C d^a p^-beta "
+        "fitted with bootstrap intervals over seeds. Resumable: rerun the same command.",
+    )
+    p.add_argument("--out", metavar="DIR", required=True, help="directory for runs/, points/, summary.csv, fit.json")
+    g = p.add_argument_group("grid")
+    g.add_argument("--d", type=int, nargs="+", required=True, metavar="D", help="input dimensions (>= 2)")
+    g.add_argument("--p-long", type=float, nargs="+", default=[], metavar="P", help="fixed long shares in (0, 1]")
+    g.add_argument(
+        "--p-schedule",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="p_long tied to d: poly:C:KAPPA for C d^-kappa, exp:C:K for C 2^(-d/k)",
+    )
+    g.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds 0 .. N-1 per point")
+    g.add_argument("--rl", default="star", help="star (NTP then STaR) or none (NTP alone)")
+    g.add_argument("--l-start", type=int, default=1000, metavar="L", help="long count tried first")
+    g.add_argument("--l-max", type=int, default=400_000, metavar="L", help="largest long count tried")
+    g = p.add_argument_group("execution and output")
+    g.add_argument("--workers", type=int, default=None, help="local worker processes (default: the cores)")
+    g.add_argument("--scheduler", metavar="ADDRESS", default=None, help="a running Dask scheduler instead")
+    g.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return p
+
+
+def _points(args):
+    """Every point asked for, validated; ValueError in one line otherwise."""
+    from .. import validation
+    from ..sweep import Schedule, parse_schedule
+    from .points import Point
+
+    validation.check_choice(args.rl, RL_CHOICES, "--rl")
+    seeds = validation.check_count(args.seeds, "--seeds", 1, 1000, "more seeds than that is a days-long search")
+    for flag, value in (("--l-start", args.l_start), ("--l-max", args.l_max)):
+        validation.check_count(value, flag, 1, L_LIMIT, "a stage would hold more long samples than a run can")
+    if args.l_start > args.l_max:
+        raise ValueError(f"--l-start {args.l_start} is above --l-max {args.l_max}")
+    schedules = [Schedule("fixed", validation.check_probability(p, "--p-long")) for p in args.p_long]
+    schedules += [parse_schedule(s) for s in args.p_schedule]
+    if not schedules:
+        raise ValueError("give at least one --p-long or --p-schedule")
+    points = []
+    for d in args.d:
+        try:
+            validation.check_d(d)
+        except ValueError as exc:
+            raise ValueError(f"--d: {exc}") from None
+        for sched in schedules:
+            p = sched.p_long(d)
+            if not (math.isfinite(p) and 0 < p <= 1):
+                raise ValueError(
+                    f"{sched.label} gives p_long = {p:g} at d = {d}; the search needs p_long in (0, 1] "
+                    "(its stages hold L / p_long samples)"
+                )
+            points.extend(Point(d, p, seed, args.rl, sched.label) for seed in range(seeds))
+    if len(points) > MAX_POINTS:
+        raise ValueError(f"{len(points):,} points, more than {MAX_POINTS:,}; lower --seeds or split the grid")
+    unique = list(dict.fromkeys(points))
+    # a trial config must validate (d too large for memory limits, say) before any work
+    from .points import trial_config
+
+    for point in unique:
+        trial_config(point, args.l_max)
+    return unique
+
+
+def _describe(record):
+    head = f"d={record['d']} p_long={record['p_long']:.6g} seed={record['seed']} rl={record['rl']}"
+    if record["error"]:
+        return f"{head}: failed ({record['error']})"
+    if not record["reached"]:
+        return f"{head}: not reached up to L = {record['l_max']:,} ({len(record['trials'])} trials)"
+    flag = "" if record["monotone"] else f"; NOT monotone: {record['violations']}"
+    return f"{head}: L_min = {record['l_min']:,}, N_min = {record['n_min']:,} ({len(record['trials'])} trials){flag}"
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    prog = "linparity.complexity"
+    try:
+        check_dir_writable(args.out, "--out")
+        from ..sweep.cli import worker_count
+
+        workers = worker_count(args.workers, args.scheduler)
+        points = _points(args)
+        import distributed  # noqa: F401  (one line if the extra is missing)
+    except (ValueError, TypeError) as exc:
+        sys.stderr.write(f"{prog}: error: {exc}\n")
+        return 2
+    except ImportError:
+        sys.stderr.write(f"{prog}: error: needs dask.distributed: pip install 'linparity[distributed]'\n")
+        return 2
+    from ..sweep import run_adaptive
+    from ..sweep.execute import OutputError as SweepOutputError
+    from ..sweep.execute import SchedulerError
+    from .points import PointDriver
+    from .report import SUMMARY_FIELDS, fit_report, summary_rows
+
+    runs_dir, points_dir = os.path.join(args.out, "runs"), os.path.join(args.out, "points")
+    done = [0]
+
+    def on_point(record):
+        write_json(os.path.join(points_dir, record["name"] + ".json"), record)
+        done[0] += 1
+        if not args.quiet:
+            sys.stdout.write(f"[{done[0]}/{len(points)}] {_describe(record)}\n")
+            sys.stdout.flush()
+
+    def on_result(spec, result, message):
+        if result is None:
+            c = spec["config"]
+            sys.stderr.write(
+                f"{prog}: d={c['d']} p_long={c['p_long']:g} seed={c['seed']} L={c['long_target']}: {message}\n"
+            )
+
+    driver = PointDriver(points, args.l_start, args.l_max, on_point=lambda r: on_point({**r, "name": _name(r)}))
+    try:
+        os.makedirs(points_dir, exist_ok=True)
+        run_adaptive(driver, runs_dir, scheduler=args.scheduler, workers=workers, on_result=on_result)
+        driver.wanted()  # finishes the points whose last answers came from disk
+        records = [driver.records[p] for p in points]
+        write_csv(os.path.join(args.out, "summary.csv"), summary_rows(records), SUMMARY_FIELDS)
+        fit = fit_report(records)
+        write_json(os.path.join(args.out, "fit.json"), fit)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted; finished runs are kept, rerun to resume\n")
+        return 130
+    except SchedulerError as exc:
+        sys.stderr.write(f"{prog}: error: {exc}\n")
+        return 2
+    except (SweepOutputError, OutputError, OSError) as exc:
+        sys.stderr.write(f"{prog}: error: {exc}; finished runs are kept, rerun to resume\n")
+        return 1
+    if not args.quiet:
+        _print_fit(fit)
+    return 1 if any(r["error"] for r in records) else 0
+
+
+def _name(record):
+    from .points import Point
+
+    return Point(record["d"], record["p_long"], record["seed"], record["rl"], record["schedule"]).name
+
+
+def _ci(ci):
+    return "[-]" if ci is None else f"[{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def _fmt(value):
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _print_fit(fit):
+    law = fit["n_min"]
+    reached = f"{fit['reached']}/{fit['points']} points reached"
+    if law is None:
+        sys.stdout.write(f"{reached}; no fit (needs two or more d and p_long)\n")
+    else:
+        th = fit["theory"]
+        sys.stdout.write(
+            f"{reached}; N_min = {law['C']:.3g} d^{law['a']:.2f} {_ci(law['a_ci'])} p^-{law['beta']:.2f} "
+            f"{_ci(law['beta_ci'])} (counting bound: beta = 1; theory's sufficient construction: "
+            f"a = {th['a_sufficient_construction']:g}, beta = {th['beta_sufficient_construction']:g})\n"
+        )
+    for label, s in fit["schedules"].items():
+        if "measured" in s:
+            unit = "exponent" if s["kind"] == "poly" else "bits per unit d"
+            sys.stdout.write(
+                f"{label}: measured {unit} {s['measured']:.3f} {_ci(s['measured_ci'])}, fitted law predicts "
+                f"{_fmt(s.get('fitted_law_predicts'))}, theory's sufficient {s['theory_sufficient']:g}\n"
+            )
+    if fit["non_monotone"]:
+        sys.stdout.write(f"non-monotone points: {len(fit['non_monotone'])} (see fit.json)\n")

@@ -1,0 +1,124 @@
+"""The minimal-budget search's outputs: ``summary.csv`` (one row per point) and ``fit.json``.
+
+docs/theory.md section 4.13.  The measured law is fitted here and put beside the
+theory's numbers (the counting lower bound and the sufficient construction of
+:mod:`linparity.theory`); this module and the figures are where the two meet.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .fit import fit_law, fit_rate
+
+__all__ = ["SUMMARY_FIELDS", "fit_report", "summary_rows"]
+
+SUMMARY_FIELDS = (
+    "d",
+    "p_long",
+    "seed",
+    "rl",
+    "schedule",
+    "reached",
+    "l_min",
+    "n_min",
+    "stage",
+    "trials",
+    "monotone",
+    "violations",
+    "wall_seconds",
+    "error",
+    "command",
+)
+
+
+def summary_rows(records):
+    """One row per point record, sorted by schedule, d, p_long, seed."""
+    rows = []
+    for r in records:
+        row = {k: r[k] for k in SUMMARY_FIELDS if k not in ("trials", "violations")}
+        row["trials"] = len(r["trials"])
+        row["violations"] = ";".join(f"{a}>{b}" for a, b in r["violations"])
+        rows.append(row)
+    rows.sort(key=lambda r: (r["schedule"], r["rl"], r["d"], -r["p_long"], r["seed"]))
+    return rows
+
+
+def _theory_numbers():
+    from .. import theory
+
+    degree0 = float(theory.polynomial_degree(0))
+    return {
+        "beta_counting_lower_bound": 1.0,
+        "beta_sufficient_construction": float(theory.polynomial_degree(1)) - degree0,
+        "a_sufficient_construction": degree0,
+    }
+
+
+def _law(rows, key, rng):
+    ok = [r for r in rows if r["reached"] and r["schedule"].startswith("p=") and r["p_long"] > 0]
+    ds = [r["d"] for r in ok]
+    ps = [r["p_long"] for r in ok]
+    if len(set(ds)) < 2 or len(set(ps)) < 2:
+        return None
+    return fit_law(ds, ps, [r[key] for r in ok], [r["seed"] for r in ok], rng=rng)
+
+
+def _schedule_fits(rows, law, rng):
+    from .. import theory
+    from ..sweep import parse_schedule
+
+    out = {}
+    for label in sorted({r["schedule"] for r in rows if not r["schedule"].startswith("p=")}):
+        sched = parse_schedule(label)
+        ok = [r for r in rows if r["schedule"] == label and r["reached"]]
+        entry = {"kind": sched.kind, "d": sorted({r["d"] for r in ok}), "points_reached": len(ok)}
+        entry["points"] = len([r for r in rows if r["schedule"] == label])
+        if len(entry["d"]) >= 2:
+            fit = fit_rate(
+                [r["d"] for r in ok], [r["n_min"] for r in ok], [r["seed"] for r in ok], kind=sched.kind, rng=rng
+            )
+            entry["measured"], entry["measured_ci"] = fit["value"], fit["ci"]
+        if law is not None and entry["d"]:
+            ds = np.array(entry["d"], dtype=float)
+            predicted = (
+                np.log2(law["C"]) + law["a"] * np.log2(ds) + law["beta"] * -np.log2([sched.p_long(d) for d in ds])
+            )
+            x = np.log2(ds) if sched.kind == "poly" else ds
+            entry["fitted_law_predicts"] = float(np.polyfit(x, predicted, 1)[0]) if len(ds) >= 2 else None
+        entry["theory_sufficient"] = float(
+            theory.polynomial_degree(sched.a) if sched.kind == "poly" else theory.exponential_rate(sched.a)
+        )
+        if sched.kind == "exp":
+            entry["counting_lower_bound"] = 1.0 / sched.a
+        out[label] = entry
+    return out
+
+
+def fit_report(records, *, seed=0):
+    """The ``fit.json`` of a search directory: the law of N_min and of L_min, and the schedules.
+
+    ``None`` entries where the grid does not allow a fit (one d or one p_long).
+    """
+    rng = np.random.default_rng(seed)
+    rows = summary_rows(records)
+    law = _law(rows, "n_min", rng)
+    out = {
+        "law": "N_min = C d^a p_long^-beta, least squares on ln N over reached (d, p_long, seed); "
+        "95% intervals by bootstrap over seeds",
+        "n_min": law,
+        "l_min": _law(rows, "l_min", rng),
+        "theory": _theory_numbers(),
+        "schedules": _schedule_fits(rows, law, rng),
+        "points": len(rows),
+        "reached": sum(r["reached"] for r in rows),
+        "non_monotone": [
+            {"d": r["d"], "p_long": r["p_long"], "seed": r["seed"], "rl": r["rl"], "violations": r["violations"]}
+            for r in rows
+            if not r["monotone"]
+        ],
+        "wall_seconds": float(sum(r["wall_seconds"] for r in rows if math.isfinite(r["wall_seconds"]))),
+    }
+    return out

@@ -1,0 +1,236 @@
+"""The minimal-budget search (linparity.complexity, docs/theory.md section 4.13)."""
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linparity import complexity, simulate
+from linparity.complexity import Point, PointDriver, PointSearch, grid_index, grid_value
+from linparity.complexity.cli import main
+from linparity.evaluate import samples_to_generalise
+from linparity.experiment import run
+from linparity.sweep import run_one
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_grid_is_geometric_with_ratio_at_most_1_5():
+    values = [grid_value(k) for k in range(40)]
+    assert values[0] == 10 and all(b > a for a, b in zip(values, values[1:]))
+    assert max(b / a for a, b in zip(values, values[1:])) <= 1.5 + 1e-9
+    for v in (1, 10, 11, 256, 257, 1000, 123_456):
+        k = grid_index(v)
+        assert grid_value(k) >= v and (k == 0 or grid_value(k - 1) < v)
+
+
+def _drive(search, outcome):
+    asked = []
+    while not search.done:
+        for k in search.wanted():
+            assert k not in search.outcomes, "an index was asked for twice"
+            asked.append(k)
+            search.tell(k, outcome(k))
+    return asked
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 30), st.integers(0, 40), st.integers(0, 30))
+def test_search_finds_the_threshold_of_any_monotone_outcome(k_max, threshold, start):
+    start = min(start, k_max)
+    search = PointSearch(start, k_max)
+    asked = _drive(search, lambda k: k >= threshold)
+    if threshold > k_max:
+        assert not search.reached and search.answer is None
+    else:
+        assert search.answer == threshold
+        # the check: the steps just below and above the answer were run
+        assert threshold == 0 or threshold - 1 in search.outcomes
+        assert threshold == k_max or threshold + 1 in search.outcomes
+    assert search.violations() == []
+    assert len(asked) <= 2 * max(1, k_max).bit_length() + 4
+
+
+def test_a_success_below_a_failure_is_reported():
+    # fails at 5 only: the answer is 4, and its check (one step above) runs 5 and sees the failure
+    search = PointSearch(4, 12)
+    _drive(search, lambda k: k >= 4 and k != 5)
+    assert search.violations() == [(5, 4)] and search.answer == 4
+
+
+def _run_in_process(driver):
+    """The driver's loop without Dask: every wanted spec is run here, in order."""
+    while not driver.finished:
+        wanted = driver.wanted()
+        if not wanted:
+            break
+        for spec in wanted:
+            driver.tell(spec, run_one(spec))
+    return driver
+
+
+@pytest.mark.parametrize("p", [0.3, 0.15])
+def test_search_on_a_tiny_case_agrees_with_a_brute_force_scan(p):
+    point, l_max = Point(4, p, 0, "star", f"p={p:g}"), 400
+    k_max = grid_index(l_max)
+    brute = {}
+    for k in range(k_max + 1):
+        result = run(complexity.trial_config(point, grid_value(k)), show_progress=False)
+        brute[k] = samples_to_generalise(result)
+    driver = _run_in_process(PointDriver([point], 10, l_max))
+    record = driver.records[point]
+    for trial in record["trials"]:  # every trial is the run the scan made (same seed, same L)
+        g = brute[trial["k"]]
+        assert trial["reached"] == g["reached"]
+        assert trial["samples"] == (g["samples"] if g["reached"] else g["samples_used"])
+    wins = [k for k in brute if brute[k]["reached"]]
+    monotone = all(brute[k]["reached"] for k in range(min(wins), k_max + 1)) if wins else True
+    if monotone:
+        assert record["reached"] == bool(wins)
+        if wins:
+            assert record["l_min"] == grid_value(min(wins))
+            assert record["n_min"] == brute[min(wins)]["samples"]
+    else:  # the answer is still a success just above a failure, as the scan has it
+        k = grid_index(record["l_min"])
+        assert brute[k]["reached"] and (k == 0 or not brute[k - 1]["reached"])
+
+
+def test_the_recorded_command_reproduces_n_min(tmp_path):
+    point = Point(4, 0.3, 1, "star", "p=0.3")
+    record = _run_in_process(PointDriver([point], 40, 400)).records[point]
+    assert record["reached"]
+    args = shlex.split(record["command"])
+    assert args[:3] == ["python", "-m", "linparity.simulate"]
+    out = tmp_path / "min.json"
+    assert simulate.main([*args[3:], "--json", str(out), "--quiet"]) == 0
+    result = json.loads(out.read_text())
+    g = samples_to_generalise(result)
+    assert g["reached"] and g["samples"] == record["n_min"]
+    last = result["rl"][-1] if result["rl"] else result["pretrain"]
+    assert last["greedy_accuracy"] >= 0.99
+
+
+def test_no_budget_floors_sizes_stages_by_the_long_target_alone():
+    from linparity.config import SimulationConfig
+
+    cfg = SimulationConfig(d=8, p_long=0.1, long_target=300, budget_floors=False).validate()
+    assert cfg.pretrain_budget() == 3000 and cfg.round_budget(0.2) == 1500
+    floored = SimulationConfig(d=8, p_long=0.1, long_target=300).validate()
+    assert floored.pretrain_budget() == 200_000 and floored.round_budget(0.2) == 50_000
+
+
+def test_fit_recovers_known_exponents_from_synthetic_data():
+    rng = np.random.default_rng(1)
+    ds, ps, seeds = np.meshgrid([8, 12, 16, 24, 32, 48, 64], [0.3, 0.1, 0.03, 0.01], range(5), indexing="ij")
+    ds, ps, seeds = ds.ravel(), ps.ravel(), seeds.ravel()
+    seed_effect = rng.normal(0, 0.05, 5)[seeds]  # correlated within a seed, as real runs are
+    ns = 50 * ds**2.5 * ps**-1.2 * np.exp(seed_effect + rng.normal(0, 0.1, len(ds)))
+    fit = complexity.fit_law(ds, ps, ns, seeds, rng=np.random.default_rng(0))
+    assert fit["a"] == pytest.approx(2.5, abs=0.1) and fit["beta"] == pytest.approx(1.2, abs=0.1)
+    assert fit["a_ci"][0] < 2.5 < fit["a_ci"][1] and fit["beta_ci"][0] < 1.2 < fit["beta_ci"][1]
+    assert fit["points"] == 28 and fit["seeds"] == 5 and fit["observations"] == 140
+    # a law that is not there is not found: beta ~ 0 when N does not depend on p
+    flat = complexity.fit_law(ds, ps, 50 * ds**2.5 * np.exp(rng.normal(0, 0.1, len(ds))), seeds, rng=rng)
+    assert abs(flat["beta"]) < 0.05
+    rate = complexity.fit_rate(
+        ds, 3 * 2.0 ** (0.5 * ds) * np.exp(rng.normal(0, 0.1, len(ds))), seeds, kind="exp", rng=rng
+    )
+    assert rate["ci"][0] < 0.5 < rate["ci"][1]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--d", "1", "--p-long", "0.1"], "--d"),
+        (["--d", "8", "--p-long", "0"], "p_long in (0, 1]"),
+        (["--d", "8", "--p-long", "1.5"], "--p-long"),
+        (["--d", "8", "--p-long", "0.1", "--seeds", "0"], "--seeds"),
+        (["--d", "8", "--p-long", "0.1", "--rl", "grpo"], "--rl"),
+        (["--d", "8", "--p-long", "0.1", "--l-start", "100", "--l-max", "50"], "--l-start"),
+        (["--d", "8", "--p-long", "0.1", "--l-max", "-3"], "--l-max"),
+        (["--d", "8", "--p-schedule", "exp:1:0"], "--p-schedule"),
+        (["--d", "8"], "--p-long or --p-schedule"),
+        (["--d", "8", "--p-long", "0.1", "--workers", "0"], "--workers"),
+        (["--d", "8", "--p-long", "nan"], "--p-long"),
+    ],
+)
+def test_bad_grid_exits_2_in_one_line(args, words, tmp_path, capsys):
+    out = tmp_path / "cx"
+    assert main(["--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
+    assert not out.exists()
+
+
+SMALL = ["--d", "4", "5", "--p-long", "0.3", "--seeds", "2", "--l-start", "20", "--l-max", "400", "--workers", "1"]
+
+
+def _rows(out):
+    """summary.csv without its timing column (the only field that differs from run to run)."""
+    import csv
+
+    with open(out / "summary.csv") as f:
+        return [{k: v for k, v in row.items() if k != "wall_seconds"} for row in csv.DictReader(f)]
+
+
+def _cli(out, *extra):
+    return subprocess.run(
+        [sys.executable, "-m", "linparity.complexity", "--out", str(out), *SMALL, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_loses_nothing_and_gives_the_uninterrupted_answer(tmp_path):
+    whole = tmp_path / "whole"
+    done = _cli(whole)
+    assert done.returncode == 0, done.stderr
+    expected = _rows(whole)
+    assert len(expected) == 4 and all(r["command"].startswith("python -m linparity.simulate") for r in expected)
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linparity.complexity", "--out", str(out), *SMALL, "--quiet"],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    runs = out / "runs"
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            if runs.exists() and len([p for p in runs.iterdir() if p.suffix == ".json"]) >= 3:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the search ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    kept = {p.name for p in runs.iterdir() if p.suffix == ".json"}
+    resumed = _cli(out)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _rows(out) == expected
+    assert kept <= {p.name for p in runs.iterdir()}
+    # a third run computes nothing: every trial is on disk, and no run file is rewritten
+    stamps = {p.name: p.stat().st_mtime_ns for p in runs.iterdir()}
+    again = _cli(out)
+    assert again.returncode == 0 and _rows(out) == expected
+    assert {p.name: p.stat().st_mtime_ns for p in runs.iterdir()} == stamps
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["points"] == 4
