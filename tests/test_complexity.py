@@ -14,11 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linparity import complexity, simulate
-from linparity.complexity import Point, PointDriver, PointSearch, grid_index, grid_value
+from linparity.complexity import Point, PointDriver, PointSearch, grid_index, grid_value, run_serially
 from linparity.complexity.cli import main
 from linparity.evaluate import samples_to_generalise
 from linparity.experiment import run
-from linparity.sweep import run_one
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,17 +65,6 @@ def test_a_success_below_a_failure_is_reported():
     assert search.violations() == [(5, 4)] and search.answer == 4
 
 
-def _run_in_process(driver):
-    """The driver's loop without Dask: every wanted spec is run here, in order."""
-    while not driver.finished:
-        wanted = driver.wanted()
-        if not wanted:
-            break
-        for spec in wanted:
-            driver.tell(spec, run_one(spec))
-    return driver
-
-
 @pytest.mark.parametrize("p", [0.3, 0.15])
 def test_search_on_a_tiny_case_agrees_with_a_brute_force_scan(p):
     point, l_max = Point(4, p, 0, "star", f"p={p:g}"), 400
@@ -85,7 +73,7 @@ def test_search_on_a_tiny_case_agrees_with_a_brute_force_scan(p):
     for k in range(k_max + 1):
         result = run(complexity.trial_config(point, grid_value(k)), show_progress=False)
         brute[k] = samples_to_generalise(result)
-    driver = _run_in_process(PointDriver([point], 10, l_max))
+    driver = run_serially(PointDriver([point], 10, l_max))
     record = driver.records[point]
     for trial in record["trials"]:  # every trial is the run the scan made (same seed, same L)
         g = brute[trial["k"]]
@@ -105,7 +93,7 @@ def test_search_on_a_tiny_case_agrees_with_a_brute_force_scan(p):
 
 def test_the_recorded_command_reproduces_n_min(tmp_path):
     point = Point(4, 0.3, 1, "star", "p=0.3")
-    record = _run_in_process(PointDriver([point], 40, 400)).records[point]
+    record = run_serially(PointDriver([point], 40, 400)).records[point]
     assert record["reached"]
     args = shlex.split(record["command"])
     assert args[:3] == ["python", "-m", "linparity.simulate"]

@@ -16,7 +16,7 @@ local or on a cluster, one file per run, resumable.
 """
 
 from .fit import fit_law, fit_rate
-from .points import Point, PointDriver, command_line, trial_config
+from .points import Point, PointDriver, command_line, run_serially, trial_config
 from .report import fit_report, summary_rows
 from .search import GRID_RATIO, GRID_START, PointSearch, grid_index, grid_value
 
@@ -32,6 +32,7 @@ __all__ = [
     "fit_report",
     "grid_index",
     "grid_value",
+    "run_serially",
     "summary_rows",
     "trial_config",
 ]

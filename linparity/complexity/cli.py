@@ -118,7 +118,7 @@ def main(argv=None):
     from ..sweep.execute import OutputError as SweepOutputError
     from ..sweep.execute import SchedulerError
     from .points import PointDriver
-    from .report import SUMMARY_FIELDS, fit_report, summary_rows
+    from .report import SUMMARY_FIELDS, fit_report, load_points, summary_rows
 
     runs_dir, points_dir = os.path.join(args.out, "runs"), os.path.join(args.out, "points")
     done = [0]
@@ -142,7 +142,7 @@ def main(argv=None):
         os.makedirs(points_dir, exist_ok=True)
         run_adaptive(driver, runs_dir, scheduler=args.scheduler, workers=workers, on_result=on_result)
         driver.wanted()  # finishes the points whose last answers came from disk
-        records = [driver.records[p] for p in points]
+        records = load_points(points_dir)  # every point of DIR: invocations accumulate, as a sweep's runs do
         write_csv(os.path.join(args.out, "summary.csv"), summary_rows(records), SUMMARY_FIELDS)
         fit = fit_report(records)
         write_json(os.path.join(args.out, "fit.json"), fit)
@@ -157,7 +157,7 @@ def main(argv=None):
         return 1
     if not args.quiet:
         _print_fit(fit)
-    return 1 if any(r["error"] for r in records) else 0
+    return 1 if any(driver.records[p]["error"] for p in points) else 0
 
 
 def _name(record):

@@ -9,11 +9,19 @@ of the minimal run.
 from __future__ import annotations
 
 import dataclasses
+import math
 import shlex
 
 from .search import PointSearch, grid_index, grid_value
 
-__all__ = ["Point", "PointDriver", "command_line", "trial_config"]
+__all__ = ["STAGE_CAP", "Point", "PointDriver", "command_line", "run_serially", "trial_config", "trial_max_samples"]
+
+#: A trial stops before it would draw more than this many pre-trainings' worth of samples
+#: (``STAGE_CAP * ceil(L / p_long)``).  A STaR run whose long fraction rises needs at most
+#: one pre-training and ``rounds`` (20) rounds of at most ``L / p_long`` prompts each, so
+#: the cap cuts only runs whose measured long fraction fell below ``p_long``; without it
+#: such a run's rounds grow to the 20M cap and a failed trial costs minutes.
+STAGE_CAP = 25
 
 #: Trials that failed to run (an error, not "not reached") before a point gives up.
 MAX_FAILED_TRIALS = 2
@@ -33,12 +41,23 @@ class Point:
         return f"d{self.d}_p{self.p_long:.6g}_s{self.seed}_{self.rl}".replace("/", "_")
 
 
+def trial_max_samples(point, long_target):
+    """The sample cap of a trial (see :data:`STAGE_CAP`)."""
+    return STAGE_CAP * math.ceil(long_target / point.p_long)
+
+
 def trial_config(point, long_target):
-    """The validated SimulationConfig of a trial: defaults but ``long_target`` and no floors."""
+    """The validated SimulationConfig of a trial: defaults but ``long_target``, no floors, the cap."""
     from ..config import SimulationConfig
 
     return SimulationConfig(
-        d=point.d, p_long=point.p_long, seed=point.seed, rl=point.rl, long_target=long_target, budget_floors=False
+        d=point.d,
+        p_long=point.p_long,
+        seed=point.seed,
+        rl=point.rl,
+        long_target=long_target,
+        budget_floors=False,
+        max_samples=trial_max_samples(point, long_target),
     ).validate()
 
 
@@ -48,6 +67,7 @@ def command_line(point, long_target):
         "python", "-m", "linparity.simulate",
         "--d", str(point.d), "--p-long", repr(float(point.p_long)), "--seed", str(point.seed),
         "--rl", point.rl, "--long-target", str(long_target), "--no-budget-floors",
+        "--max-samples", str(trial_max_samples(point, long_target)),
     ]  # fmt: skip
     return shlex.join(args)
 
@@ -155,3 +175,21 @@ class PointDriver:
     @property
     def finished(self):
         return len(self.records) == len(self.points)
+
+
+def run_serially(driver, runner=None):
+    """Run a driver's trials one after the other in this process (no Dask, nothing stored).
+
+    For small searches (a figure's, a test's); ``runner(spec) -> result`` defaults to
+    :func:`linparity.sweep.run_one`.  Returns the driver, its ``records`` filled in.
+    """
+    if runner is None:
+        from ..sweep import run_one as runner
+    while not driver.finished:
+        wanted = driver.wanted()
+        if not wanted:
+            break
+        for spec in wanted:
+            result = runner(spec)
+            driver.tell(spec, None if "error" in result else result)
+    return driver

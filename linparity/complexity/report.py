@@ -7,13 +7,15 @@ theory's numbers (the counting lower bound and the sufficient construction of
 
 from __future__ import annotations
 
+import json
 import math
+import os
 
 import numpy as np
 
 from .fit import fit_law, fit_rate
 
-__all__ = ["SUMMARY_FIELDS", "fit_report", "summary_rows"]
+__all__ = ["SUMMARY_FIELDS", "fit_report", "load_points", "summary_rows"]
 
 SUMMARY_FIELDS = (
     "d",
@@ -32,6 +34,26 @@ SUMMARY_FIELDS = (
     "error",
     "command",
 )
+
+
+def load_points(points_dir):
+    """Every point record in ``points_dir`` (``*.json``) that holds the summary's fields; others skipped.
+
+    A point file is rewritten whenever its search ends, so a damaged one is simply redone
+    by the next invocation that asks for the point.
+    """
+    records = []
+    for name in sorted(os.listdir(points_dir)):
+        if not name.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(points_dir, name)) as f:
+                record = json.load(f)
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(record, dict) and all(k in record for k in SUMMARY_FIELDS) and isinstance(record["trials"], list):
+            records.append(record)
+    return records
 
 
 def summary_rows(records):

@@ -413,3 +413,38 @@ def phase_diagram(settings, runs):
         "seed": seed,
     }
     return _record(parameters, accuracy=rows)
+
+
+def sample_complexity(settings, runs):
+    """The fewest samples that generalise, per (d, p_long, seed): the minimal-budget search.
+
+    docs/theory.md section 4.13.  Each point runs :mod:`linparity.complexity`'s search
+    (per-stage long count L on the geometric grid, floors off, NTP then STaR) in this
+    process; ``runs`` is not used (each trial is a distinct configuration).
+
+    Table ``points``: d, p_long, seed, reached, l_min, n_min (samples of the minimal
+    run), trials, monotone.
+    """
+    from .. import complexity
+
+    q = settings.pick
+    ds = q([8, 12, 16, 24, 32, 48, 64], [6, 8])
+    ps = q([0.3, 0.1, 0.03, 0.01], [0.3, 0.1])
+    points = [complexity.Point(d, p, s, "star", f"p={p:g}") for d in ds for p in ps for s in settings.seeds]
+    driver = complexity.run_serially(complexity.PointDriver(points, q(1000, 100), q(400_000, 2_000)))
+    rows = []
+    for point in points:
+        r = driver.records[point]
+        rows.append(
+            {
+                "d": point.d,
+                "p_long": point.p_long,
+                "seed": point.seed,
+                "reached": r["reached"],
+                "l_min": r["l_min"],
+                "n_min": r["n_min"],
+                "trials": len(r["trials"]),
+                "monotone": r["monotone"],
+            }
+        )
+    return _record({"d": ds, "p_long": ps, "grid_ratio": complexity.GRID_RATIO}, points=rows)

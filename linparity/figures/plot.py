@@ -374,3 +374,54 @@ def save(fig, path_stem):
             metadata = {"CreationDate": None} if ext == "pdf" else None
             with atomic_path(f"{path_stem}.{ext}") as tmp:
                 fig.savefig(tmp, format=ext, metadata=metadata)
+
+
+def sample_complexity(record):
+    """N_min against d for each p_long and against 1/p_long for each d, with the fitted law.
+
+    Markers are the seed medians, bars the seeds' range; the lines are the law fitted
+    to every point (labelled as a fit, not a prediction).  The counting lower bound
+    ``1 / (2 p)`` (dotted) is the theory's only necessary count here.
+    """
+    law = summary.complexity_fit(record)
+    rows = [r for r in select(record, "points", "n_min") if r["reached"]]
+    ds, ps = record["parameters"]["d"], record["parameters"]["p_long"]
+    cmap = matplotlib.colormaps["viridis"]
+    fig = Figure(figsize=(11.0, 4.2))
+    left, right = fig.subplots(1, 2)
+
+    def fitted(d, p):
+        return law["C"] * np.asarray(d, float) ** law["a"] * np.asarray(p, float) ** -law["beta"]
+
+    for i, p in enumerate(ps):
+        color = cmap(i / max(1, len(ps) - 1))
+        xs = [d for d in ds if any(r["d"] == d and r["p_long"] == p for r in rows)]
+        n = [[r["n_min"] for r in rows if r["d"] == d and r["p_long"] == p] for d in xs]
+        med = [np.median(v) for v in n]
+        err = [[m - min(v) for m, v in zip(med, n)], [max(v) - m for m, v in zip(med, n)]]
+        left.errorbar(xs, med, yerr=err, fmt="o", color=color, label=f"p_long = {p:g}")
+        grid = np.geomspace(min(ds), max(ds), 50)
+        left.plot(grid, fitted(grid, p), color=color, linewidth=1.0)
+    for i, d in enumerate(ds):
+        color = cmap(i / max(1, len(ds) - 1))
+        xs = [p for p in ps if any(r["d"] == d and r["p_long"] == p for r in rows)]
+        med = [np.median([r["n_min"] for r in rows if r["d"] == d and r["p_long"] == p]) for p in xs]
+        right.plot(1 / np.array(xs), med, "o", color=color, label=f"d = {d}")
+        grid = np.geomspace(min(ps), max(ps), 50)
+        right.plot(1 / grid, fitted(d, grid), color=color, linewidth=1.0)
+    grid = np.geomspace(min(ps), max(ps), 50)
+    right.plot(1 / grid, 1 / (2 * grid), color="black", linestyle=":", label="counting bound 1/(2p)")
+    fit_text = (
+        f"fit: N = {law['C']:.3g} d^{law['a']:.2f} p^-{law['beta']:.2f}  "
+        f"(a in [{law['a_ci'][0]:.2f}, {law['a_ci'][1]:.2f}], "
+        f"beta in [{law['beta_ci'][0]:.2f}, {law['beta_ci'][1]:.2f}])"
+    )
+    left.set(xscale="log", yscale="log", xlabel="d", ylabel="N_min: fewest samples to greedy acc >= 0.99")
+    right.set(xscale="log", yscale="log", xlabel="1 / p_long", ylabel="N_min")
+    left.set_title("N_min against d (lines: the fitted law)", fontsize=10)
+    right.set_title("N_min against 1/p_long", fontsize=10)
+    left.legend(fontsize=8)
+    right.legend(fontsize=7, ncol=2)
+    fig.suptitle(f"Sample complexity of NTP then STaR, measured by the minimal-budget search; {fit_text}", fontsize=10)
+    fig.tight_layout()
+    return fig

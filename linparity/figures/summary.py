@@ -275,3 +275,33 @@ def phase_diagram(record):
         "d": list(par["d"]),
         "p_long": list(par["p_long"]),
     }
+
+
+def complexity_fit(record, column="n_min"):
+    """The law ``column = C d^a p^-beta`` fitted to the reached points (bootstrap over seeds, fixed seed)."""
+    from .. import complexity
+
+    rows = [r for r in select(record, "points", column) if r["reached"]]
+    return complexity.fit_law(
+        [r["d"] for r in rows],
+        [r["p_long"] for r in rows],
+        [r[column] for r in rows],
+        [r["seed"] for r in rows],
+        rng=np.random.default_rng(0),
+    )
+
+
+def sample_complexity(record):
+    """The fitted laws of N_min and L_min, beside the theory's exponents."""
+    rows = record["tables"]["points"]
+    law, l_law = complexity_fit(record), complexity_fit(record, "l_min")
+    keep = ("C", "a", "a_ci", "beta", "beta_ci", "residual_sd")
+    return {
+        "n_min": {k: law[k] for k in keep},
+        "l_min": {k: l_law[k] for k in keep},
+        "points_reached": f"{sum(r['reached'] for r in rows)}/{len(rows)}",
+        "non_monotone": sum(not r["monotone"] for r in rows),
+        "beta_counting_lower_bound": 1.0,
+        "beta_sufficient_construction": float(theory.polynomial_degree(1)) - float(theory.polynomial_degree(0)),
+        "a_sufficient_construction": float(theory.polynomial_degree(0)),
+    }
