@@ -222,3 +222,9 @@ def test_sigkill_then_resume_loses_nothing_and_gives_the_uninterrupted_answer(tm
     assert {p.name: p.stat().st_mtime_ns for p in runs.iterdir()} == stamps
     fit = json.loads((out / "fit.json").read_text())
     assert fit["points"] == 4
+
+
+def test_two_schedules_that_meet_at_a_point_keep_a_record_each():
+    # poly:1:1 and exp:1:4 both give p_long = 1/16 at d = 16; each schedule's fit needs the point
+    a, b = Point(16, 1 / 16, 0, "star", "poly:1:1"), Point(16, 2.0**-4, 0, "star", "exp:1:4")
+    assert a.p_long == b.p_long and a.name != b.name

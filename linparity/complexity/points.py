@@ -37,8 +37,13 @@ class Point:
 
     @property
     def name(self):
-        """The point's file name, without ``.json``."""
-        return f"d{self.d}_p{self.p_long:.6g}_s{self.seed}_{self.rl}".replace("/", "_")
+        """The point's file name, without ``.json``.
+
+        The schedule is part of it: ``poly:1:1`` and ``exp:1:4`` meet at d = 16 (both give
+        p_long = 1/16), and each schedule's fit needs its own record of the point.
+        """
+        label = self.schedule.replace(":", "-").replace("=", "")
+        return f"{label}_d{self.d}_p{self.p_long:.6g}_s{self.seed}_{self.rl}".replace("/", "_")
 
 
 def trial_max_samples(point, long_target):
