@@ -70,7 +70,9 @@ def sample_and_filter(
         ``concatenate=False``, one Batch per chunk (no copy of the whole set).
     counts : dict
         ``samples`` (prompts drawn), ``kept``, ``kept_long`` and ``sampled_long``
-        (responses that went on after ``y_1``, right or wrong); under ``r_e2e`` also
+        (responses that went on after ``y_1``, right or wrong), ``first_kept_long`` (the
+        1-based number of the prompt whose kept response is the round's first long one,
+        ``None`` if none is); under ``r_e2e`` also
         ``kept_long_wrong``, the kept long responses that are not the correct chain.
     """
     parts = []
@@ -170,7 +172,7 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
     size = max(1, min(chunk, n_prompts))
     x, y = np.empty((size, model.d), np.int8), np.empty((size, model.d), np.int8)
     lengths, rewarded = np.empty(size, np.int64), np.empty(size, np.bool_)
-    counts = {"samples": n_prompts, "kept": 0, "kept_long": 0, "sampled_long": 0}
+    counts = {"samples": n_prompts, "kept": 0, "kept_long": 0, "sampled_long": 0, "first_kept_long": None}
     if reward == "e2e":
         counts["kept_long_wrong"] = 0
     params = model.policy_params()
@@ -189,6 +191,12 @@ def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, p
             lengths[:n],
             rewarded[:n],
         )
+        if counts["first_kept_long"] is None:
+            # The wait for STaR's first correct long answer (docs/theory.md 4.14): the
+            # control at p_long = 0 counts it, so it is kept to the prompt, not the round.
+            hits = np.flatnonzero(rewarded[:n] & (lengths[:n] != 1))
+            if len(hits):
+                counts["first_kept_long"] = start + int(hits[0]) + 1
         kept, kept_long = consume(x[:n], y[:n], lengths[:n], rewarded[:n])
         counts["kept"] += kept
         counts["kept_long"] += kept_long

@@ -83,3 +83,19 @@ def test_streaming_round_equals_sample_then_train(pretrained, warm):
     )
     assert counts_stream == counts
     assert np.array_equal(got.model().theta, want.model().theta)
+
+
+def test_first_kept_long_is_the_number_of_the_first_prompt_with_a_kept_chain(pretrained):
+    """Found by drawing the same prompts and responses unfused, whatever the chunking."""
+    model = pretrained.model()
+    n, seed, round_index = 3000, 5, 2
+    x = task.draw_prompts(n, model.d, key=task.stream_key(seed, task.STREAM_RL_PROMPTS, round_index))
+    y, lengths = model.generate(x, key=task.stream_key(seed, task.STREAM_RL_SAMPLES, round_index))
+    hits = np.flatnonzero(task.reward("cot", x, y, lengths) & (lengths != 1))
+    assert len(hits) > 3  # the tested answer is not the trivial first prompt
+    for chunk in (1, 7, 1 << 16):
+        _, counts = rl.sample_and_filter(model, n, seed=seed, round_index=round_index, chunk=chunk)
+        assert counts["first_kept_long"] == hits[0] + 1, chunk
+    # None when the round keeps no long answer: too few prompts to reach the first one
+    _, counts = rl.sample_and_filter(model, int(hits[0]), seed=seed, round_index=round_index, chunk=7)
+    assert counts["first_kept_long"] is None

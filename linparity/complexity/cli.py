@@ -23,12 +23,20 @@ def parser():
         "ceil(L / p_long) samples, every STaR round sized for L kept long answers, no budget floors) at "
         "which NTP then STaR (or NTP alone) reaches greedy accuracy >= 0.99, found on a geometric grid "
         "(ratio 1.5) by bracketing and bisection, with monotonicity checked; then N_min = C d^a p^-beta "
-        "fitted with bootstrap intervals over seeds. Resumable: rerun the same command.",
+        "fitted with bootstrap intervals over seeds. --budget round is the control: a fixed pre-training "
+        "and the smallest fixed round size N instead (p_long = 0 allowed). Resumable: rerun the same command.",
     )
     p.add_argument("--out", metavar="DIR", required=True, help="directory for runs/, points/, summary.csv, fit.json")
     g = p.add_argument_group("grid")
     g.add_argument("--d", type=int, nargs="+", required=True, metavar="D", help="input dimensions (>= 2)")
-    g.add_argument("--p-long", type=float, nargs="+", default=[], metavar="P", help="fixed long shares in (0, 1]")
+    g.add_argument(
+        "--p-long",
+        type=float,
+        nargs="+",
+        default=[],
+        metavar="P",
+        help="fixed long shares in (0, 1] ([0, 1] for --budget round)",
+    )
     g.add_argument(
         "--p-schedule",
         nargs="+",
@@ -38,8 +46,14 @@ def parser():
     )
     g.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds 0 .. N-1 per point")
     g.add_argument("--rl", default="star", help="star (NTP then STaR) or none (NTP alone)")
-    g.add_argument("--l-start", type=int, default=1000, metavar="L", help="long count tried first")
-    g.add_argument("--l-max", type=int, default=400_000, metavar="L", help="largest long count tried")
+    g.add_argument(
+        "--budget",
+        default="long",
+        help="what is searched: long (the per-stage long count L) or round (the control, docs/theory.md 4.14: "
+        "100,000 pre-training samples, lambda_2a = 0.1, and the round size N)",
+    )
+    g.add_argument("--l-start", type=int, default=1000, metavar="L", help="grid value tried first (L, or N)")
+    g.add_argument("--l-max", type=int, default=400_000, metavar="L", help="largest grid value tried (L, or N)")
     g = p.add_argument_group("execution and output")
     g.add_argument("--workers", type=int, default=None, help="local worker processes (default: the cores)")
     g.add_argument("--scheduler", metavar="ADDRESS", default=None, help="a running Dask scheduler instead")
@@ -51,9 +65,12 @@ def _points(args):
     """Every point asked for, validated; ValueError in one line otherwise."""
     from .. import validation
     from ..sweep import Schedule, parse_schedule
-    from .points import Point
+    from .points import BUDGETS, Point
 
     validation.check_choice(args.rl, RL_CHOICES, "--rl")
+    validation.check_choice(args.budget, BUDGETS, "--budget")
+    if args.budget == "round" and args.rl != "star":
+        raise ValueError("--budget round is the STaR control; it needs --rl star")
     seeds = validation.check_count(args.seeds, "--seeds", 1, 1000, "more seeds than that is a days-long search")
     for flag, value in (("--l-start", args.l_start), ("--l-max", args.l_max)):
         validation.check_count(value, flag, 1, L_LIMIT, "a stage would hold more long samples than a run can")
@@ -71,12 +88,14 @@ def _points(args):
             raise ValueError(f"--d: {exc}") from None
         for sched in schedules:
             p = sched.p_long(d)
-            if not (math.isfinite(p) and 0 < p <= 1):
+            if args.budget == "round" and p == 0:
+                pass  # the control's stages do not scale with 1/p_long
+            elif not (math.isfinite(p) and 0 < p <= 1):
                 raise ValueError(
                     f"{sched.label} gives p_long = {p:g} at d = {d}; the search needs p_long in (0, 1] "
                     "(its stages hold L / p_long samples)"
                 )
-            points.extend(Point(d, p, seed, args.rl, sched.label) for seed in range(seeds))
+            points.extend(Point(d, p, seed, args.rl, sched.label, args.budget) for seed in range(seeds))
     if len(points) > MAX_POINTS:
         raise ValueError(f"{len(points):,} points, more than {MAX_POINTS:,}; lower --seeds or split the grid")
     unique = list(dict.fromkeys(points))
@@ -95,6 +114,12 @@ def _describe(record):
     if not record["reached"]:
         return f"{head}: not reached up to L = {record['l_max']:,} ({len(record['trials'])} trials)"
     flag = "" if record["monotone"] else f"; NOT monotone: {record['violations']}"
+    if record.get("budget") == "round":
+        first = record["first_chain"]
+        return (
+            f"{head} (control): N_min = {record['l_min']:,} per round, {record['n_rl_min']:,} RL prompts, "
+            f"first chain kept after {'-' if first is None else f'{first:,}'} ({len(record['trials'])} trials){flag}"
+        )
     return f"{head}: L_min = {record['l_min']:,}, N_min = {record['n_min']:,} ({len(record['trials'])} trials){flag}"
 
 
@@ -118,7 +143,7 @@ def main(argv=None):
     from ..sweep.execute import OutputError as SweepOutputError
     from ..sweep.execute import SchedulerError
     from .points import PointDriver
-    from .report import SUMMARY_FIELDS, fit_report, load_points, summary_rows
+    from .report import CSV_FIELDS, fit_report, load_points, summary_rows
 
     runs_dir, points_dir = os.path.join(args.out, "runs"), os.path.join(args.out, "points")
     done = [0]
@@ -143,7 +168,7 @@ def main(argv=None):
         run_adaptive(driver, runs_dir, scheduler=args.scheduler, workers=workers, on_result=on_result)
         driver.wanted()  # finishes the points whose last answers came from disk
         records = load_points(points_dir)  # every point of DIR: invocations accumulate, as a sweep's runs do
-        write_csv(os.path.join(args.out, "summary.csv"), summary_rows(records), SUMMARY_FIELDS)
+        write_csv(os.path.join(args.out, "summary.csv"), summary_rows(records), CSV_FIELDS)
         fit = fit_report(records)
         write_json(os.path.join(args.out, "fit.json"), fit)
     except KeyboardInterrupt:
@@ -163,7 +188,8 @@ def main(argv=None):
 def _name(record):
     from .points import Point
 
-    return Point(record["d"], record["p_long"], record["seed"], record["rl"], record["schedule"]).name
+    budget = record.get("budget", "long")
+    return Point(record["d"], record["p_long"], record["seed"], record["rl"], record["schedule"], budget).name
 
 
 def _ci(ci):
@@ -177,6 +203,20 @@ def _fmt(value):
 def _print_fit(fit):
     law = fit["n_min"]
     reached = f"{fit['reached']}/{fit['points']} points reached"
+    for label, c in fit.get("control", {}).items():
+        parts = [
+            f"{name} {c[key + '_bits_per_d']:.3f} {_ci(c[key + '_bits_per_d_ci'])}"
+            for key, name in (
+                ("pretrained_wait", "first chain, pre-trained model"),
+                ("first_chain", "first chain in the minimal run"),
+                ("n_rl_min", "RL prompts to 0.99"),
+                ("chance_wait", "chance"),
+            )
+            if key + "_bits_per_d" in c
+        ]
+        sys.stdout.write(f"control {label}: bits per unit d: {', '.join(parts) or '- (needs two or more d)'}\n")
+    if not fit["schedules"] and law is None and fit.get("control"):
+        return
     if law is None:
         sys.stdout.write(f"{reached}; no fit (needs two or more d and p_long)\n")
     else:

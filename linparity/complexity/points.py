@@ -14,7 +14,34 @@ import shlex
 
 from .search import PointSearch, grid_index, grid_value
 
-__all__ = ["STAGE_CAP", "Point", "PointDriver", "command_line", "run_serially", "trial_config", "trial_max_samples"]
+__all__ = [
+    "BUDGETS",
+    "CONTROL_LAMBDA_2A",
+    "CONTROL_PRETRAIN",
+    "STAGE_CAP",
+    "Point",
+    "PointDriver",
+    "command_line",
+    "run_serially",
+    "trial_config",
+    "trial_max_samples",
+]
+
+#: What a point's search varies.  ``long``: the per-stage long count L (pre-training
+#: ``ceil(L / p_long)``, rounds sized for L kept long answers; docs/theory.md 4.13).
+#: ``round``: the control of section 4.14, a fixed round size N with a fixed
+#: pre-training, neither scaled by 1/p_long (so p_long = 0 is allowed).
+BUDGETS = ("long", "round")
+
+#: The control's pre-training: short demonstrations (and, for p_long > 0, the few long
+#: ones that 100k samples hold), the same for every d.
+CONTROL_PRETRAIN = 100_000
+
+#: The control's lambda of the stop/go position.  With no long demonstration the
+#: automatic rule gives 2a its floor (1e-5) and P(go) = 1e-9 (d = 4) to 1e-22 (d = 8):
+#: STaR could never sample a chain.  A fixed 0.1 keeps P(go) near 0.16 at every d, so the
+#: wait for a first correct chain is set by the chain's 2^(1 - d) alone.
+CONTROL_LAMBDA_2A = 0.1
 
 #: A trial stops before it would draw more than this many pre-trainings' worth of samples
 #: (``STAGE_CAP * ceil(L / p_long)``).  A STaR run whose long fraction rises needs at most
@@ -34,6 +61,7 @@ class Point:
     seed: int
     rl: str
     schedule: str
+    budget: str = "long"
 
     @property
     def name(self):
@@ -43,38 +71,78 @@ class Point:
         p_long = 1/16), and each schedule's fit needs its own record of the point.
         """
         label = self.schedule.replace(":", "-").replace("=", "")
-        return f"{label}_d{self.d}_p{self.p_long:.6g}_s{self.seed}_{self.rl}".replace("/", "_")
+        suffix = "" if self.budget == "long" else f"_{self.budget}"
+        return f"{label}_d{self.d}_p{self.p_long:.6g}_s{self.seed}_{self.rl}{suffix}".replace("/", "_")
 
 
 def trial_max_samples(point, long_target):
-    """The sample cap of a trial (see :data:`STAGE_CAP`)."""
+    """The sample cap of a trial (see :data:`STAGE_CAP`); ``None`` for the control (its
+    rounds are of fixed size, so ``rounds`` bounds it)."""
+    if point.budget == "round":
+        return None
     return STAGE_CAP * math.ceil(long_target / point.p_long)
 
 
-def trial_config(point, long_target):
-    """The validated SimulationConfig of a trial: defaults but ``long_target``, no floors, the cap."""
+def _trial_fields(point, value):
+    """The simulate fields a trial sets beyond (d, p_long, seed, rl), as (field, flag, value)."""
+    if point.budget == "round":
+        return [
+            ("pretrain_samples", "--pretrain-samples", CONTROL_PRETRAIN),
+            ("samples_per_round", "--samples-per-round", value),
+            ("lambda_2a", "--lambda-2a", CONTROL_LAMBDA_2A),
+        ]
+    return [
+        ("long_target", "--long-target", value),
+        ("budget_floors", "--no-budget-floors", False),
+        ("max_samples", "--max-samples", trial_max_samples(point, value)),
+    ]
+
+
+def trial_config(point, value):
+    """The validated SimulationConfig of a trial at grid value ``value``.
+
+    Budget ``long``: defaults but ``long_target = value``, no floors, the cap.  Budget
+    ``round``: defaults but the fixed pre-training, ``value`` prompts per round and the
+    control's lambda of position 2a.
+    """
     from ..config import SimulationConfig
 
-    return SimulationConfig(
-        d=point.d,
-        p_long=point.p_long,
-        seed=point.seed,
-        rl=point.rl,
-        long_target=long_target,
-        budget_floors=False,
-        max_samples=trial_max_samples(point, long_target),
-    ).validate()
+    fields = {name: v for name, _, v in _trial_fields(point, value)}
+    return SimulationConfig(d=point.d, p_long=point.p_long, seed=point.seed, rl=point.rl, **fields).validate()
 
 
-def command_line(point, long_target):
+def command_line(point, value):
     """The ``python -m linparity.simulate`` line that reruns a trial exactly."""
     args = [
         "python", "-m", "linparity.simulate",
-        "--d", str(point.d), "--p-long", repr(float(point.p_long)), "--seed", str(point.seed),
-        "--rl", point.rl, "--long-target", str(long_target), "--no-budget-floors",
-        "--max-samples", str(trial_max_samples(point, long_target)),
+        "--d", str(point.d), "--p-long", repr(float(point.p_long)), "--seed", str(point.seed), "--rl", point.rl,
     ]  # fmt: skip
+    for _, flag, v in _trial_fields(point, value):
+        args += [flag] if isinstance(v, bool) else [flag, str(v)]
     return shlex.join(args)
+
+
+def _pretrained_wait(trials):
+    """Prompts the pre-trained model needs for a first correct long answer, as seen in the
+    first round of the trials (``None`` if no trial's first round reached it).
+
+    Every trial's round 1 draws the same prompts and responses from the same model, so the
+    trials that see the chain must agree; a disagreement is a bug, and raises.
+    """
+    seen = {t["first_chain_round1"] for t in trials if t.get("first_chain_round1") is not None}
+    if len(seen) > 1:
+        raise RuntimeError(f"round 1 of one point's trials disagrees on the first chain: {sorted(seen)}")
+    return seen.pop() if seen else None
+
+
+def _first_chain(result):
+    """RL prompts drawn until STaR first kept a correct long answer (None if it never did)."""
+    drawn = 0
+    for r in result["rl"]:
+        if r.get("first_kept_long") is not None:
+            return drawn + r["first_kept_long"]
+        drawn += r["samples"]
+    return None
 
 
 class PointDriver:
@@ -146,6 +214,14 @@ class PointDriver:
             "stage": g["stage"],
             "wall_seconds": result["wall_seconds"],
             "run": result["sweep"]["key"],
+            # the pre-trained model the control's wait is compared with (section 4.14)
+            "pretrain_samples": result["pretrain"]["samples"],
+            "pretrain_p_long": result["pretrain"]["p_long"],
+            "pretrain_p_copy_go": result["pretrain"]["p_copy"] * result["pretrain"]["p_go_given_copy"],
+            "first_chain": _first_chain(result),
+            # Round 1 samples from the pre-trained model with the point's own streams, so
+            # this is the same wait in every trial whose first round is long enough.
+            "first_chain_round1": result["rl"][0].get("first_kept_long") if result["rl"] else None,
         }
         self.searches[point].tell(k, g["reached"])
         if self.searches[point].done:
@@ -169,6 +245,10 @@ class PointDriver:
             "monotone": not violations,
             "violations": [[grid_value(a), grid_value(b)] for a, b in violations],
             "l_max": grid_value(search.k_max),
+            "n_rl_min": best["samples"] - best["pretrain_samples"] if best else None,
+            "first_chain": best["first_chain"] if best else None,
+            "pretrained_wait": _pretrained_wait(trials),
+            "pretrain_p_copy_go": best["pretrain_p_copy_go"] if best else None,
             "trials": trials,
             "wall_seconds": sum(t["wall_seconds"] for t in trials),
             "error": error,

@@ -15,7 +15,7 @@ import numpy as np
 
 from .fit import fit_law, fit_rate
 
-__all__ = ["SUMMARY_FIELDS", "fit_report", "load_points", "summary_rows"]
+__all__ = ["CONTROL_FIELDS", "CSV_FIELDS", "SUMMARY_FIELDS", "fit_report", "load_points", "summary_rows"]
 
 SUMMARY_FIELDS = (
     "d",
@@ -34,6 +34,10 @@ SUMMARY_FIELDS = (
     "error",
     "command",
 )
+#: Columns of the control (``--budget round``, docs/theory.md 4.14); empty for the main search.
+CONTROL_FIELDS = ("budget", "n_rl_min", "first_chain", "pretrained_wait", "pretrain_p_copy_go", "chance_wait")
+#: The columns of ``summary.csv``: the command last, since it is the longest.
+CSV_FIELDS = SUMMARY_FIELDS[:-1] + CONTROL_FIELDS + SUMMARY_FIELDS[-1:]
 
 
 def load_points(points_dir):
@@ -63,9 +67,21 @@ def summary_rows(records):
         row = {k: r[k] for k in SUMMARY_FIELDS if k not in ("trials", "violations")}
         row["trials"] = len(r["trials"])
         row["violations"] = ";".join(f"{a}>{b}" for a, b in r["violations"])
+        row["budget"] = r.get("budget", "long")
+        for k in ("n_rl_min", "first_chain", "pretrained_wait", "pretrain_p_copy_go"):
+            row[k] = r.get(k) if row["budget"] == "round" else None
+        row["chance_wait"] = _chance_wait(r["d"], row["pretrain_p_copy_go"])
         rows.append(row)
-    rows.sort(key=lambda r: (r["schedule"], r["rl"], r["d"], -r["p_long"], r["seed"]))
+    rows.sort(key=lambda r: (r["budget"], r["schedule"], r["rl"], r["d"], -r["p_long"], r["seed"]))
     return rows
+
+
+def _chance_wait(d, p_copy_go):
+    """Expected prompts to a first correct chain when the chain is untrained: each of its
+    d - 1 tokens is right with probability 1/2, so 1 / (P(copy, go on) 2^(1 - d))."""
+    if not p_copy_go:
+        return None
+    return 2.0 ** (d - 1) / p_copy_go
 
 
 def _theory_numbers():
@@ -119,13 +135,42 @@ def _schedule_fits(rows, law, rng):
     return out
 
 
+def _control(rows, rng):
+    """Per schedule of the control: log2 of each count against d, slope in bits per unit d."""
+    out = {}
+    for label in sorted({r["schedule"] for r in rows}):
+        ok = [r for r in rows if r["schedule"] == label and r["reached"]]
+        entry = {"d": sorted({r["d"] for r in ok}), "points": len([r for r in rows if r["schedule"] == label])}
+        entry["points_reached"] = len(ok)
+        for key in ("first_chain", "pretrained_wait", "n_rl_min", "n_min", "chance_wait"):
+            have = [r for r in ok if r[key]]
+            if len({r["d"] for r in have}) < 2:
+                continue
+            fit = fit_rate(
+                [r["d"] for r in have], [r[key] for r in have], [r["seed"] for r in have], kind="exp", rng=rng
+            )
+            entry[f"{key}_bits_per_d"], entry[f"{key}_bits_per_d_ci"] = fit["value"], fit["ci"]
+        entry["median_log2"] = {
+            str(d): {
+                key: float(np.median([np.log2(r[key]) for r in ok if r["d"] == d and r[key]]))
+                for key in ("first_chain", "pretrained_wait", "n_rl_min", "chance_wait")
+                if any(r[key] for r in ok if r["d"] == d)
+            }
+            for d in entry["d"]
+        }
+        out[label] = entry
+    return out
+
+
 def fit_report(records, *, seed=0):
-    """The ``fit.json`` of a search directory: the law of N_min and of L_min, and the schedules.
+    """The ``fit.json`` of a search directory: the law of N_min and of L_min, the schedules, the control.
 
     ``None`` entries where the grid does not allow a fit (one d or one p_long).
     """
     rng = np.random.default_rng(seed)
-    rows = summary_rows(records)
+    every = summary_rows(records)
+    rows = [r for r in every if r["budget"] == "long"]
+    control = [r for r in every if r["budget"] == "round"]
     law = _law(rows, "n_min", rng)
     out = {
         "law": "N_min = C d^a p_long^-beta, least squares on ln N over reached (d, p_long, seed); "
@@ -134,13 +179,21 @@ def fit_report(records, *, seed=0):
         "l_min": _law(rows, "l_min", rng),
         "theory": _theory_numbers(),
         "schedules": _schedule_fits(rows, law, rng),
-        "points": len(rows),
-        "reached": sum(r["reached"] for r in rows),
+        "control": _control(control, rng),
+        "points": len(every),
+        "reached": sum(r["reached"] for r in every),
         "non_monotone": [
-            {"d": r["d"], "p_long": r["p_long"], "seed": r["seed"], "rl": r["rl"], "violations": r["violations"]}
-            for r in rows
+            {
+                "d": r["d"],
+                "p_long": r["p_long"],
+                "seed": r["seed"],
+                "rl": r["rl"],
+                "budget": r["budget"],
+                "violations": r["violations"],
+            }
+            for r in every
             if not r["monotone"]
         ],
-        "wall_seconds": float(sum(r["wall_seconds"] for r in rows if math.isfinite(r["wall_seconds"]))),
+        "wall_seconds": float(sum(r["wall_seconds"] for r in every if math.isfinite(r["wall_seconds"]))),
     }
     return out
