@@ -148,6 +148,8 @@ def test_fit_recovers_known_exponents_from_synthetic_data():
         (["--d", "8"], "--p-long or --p-schedule"),
         (["--d", "8", "--p-long", "0.1", "--workers", "0"], "--workers"),
         (["--d", "8", "--p-long", "nan"], "--p-long"),
+        (["--d", "8", "--p-long", "0.1", "--budget", "rounds"], "--budget"),
+        (["--d", "8", "--p-long", "0", "--budget", "round", "--rl", "none"], "--rl star"),
     ],
 )
 def test_bad_grid_exits_2_in_one_line(args, words, tmp_path, capsys):
@@ -228,3 +230,65 @@ def test_two_schedules_that_meet_at_a_point_keep_a_record_each():
     # poly:1:1 and exp:1:4 both give p_long = 1/16 at d = 16; each schedule's fit needs the point
     a, b = Point(16, 1 / 16, 0, "star", "poly:1:1"), Point(16, 2.0**-4, 0, "star", "exp:1:4")
     assert a.p_long == b.p_long and a.name != b.name
+
+
+def test_the_control_reruns_exactly_and_its_round_1_sees_one_wait(tmp_path):
+    """Budget ``round`` (docs/theory.md 4.14): the fixed pre-training does not scale with 1/p_long."""
+    from linparity.complexity.points import CONTROL_PRETRAIN
+
+    point = Point(5, 0.0, 0, "star", "p=0", "round")
+    record = run_serially(PointDriver([point], 30, 20_000)).records[point]
+    assert record["reached"] and record["monotone"] and record["budget"] == "round"
+    trials = record["trials"]
+    assert all(t["pretrain_samples"] == CONTROL_PRETRAIN for t in trials)
+    # every trial's round 1 draws from the same pre-trained model with the same streams:
+    # those long enough to see the first chain all see it at the same prompt
+    seen = [t["first_chain_round1"] for t in trials if t["first_chain_round1"] is not None]
+    assert len(seen) >= 2 and len(set(seen)) == 1 and record["pretrained_wait"] == seen[0]
+    assert all(t["first_chain_round1"] is None for t in trials if t["l"] < seen[0])
+    assert record["n_rl_min"] == record["n_min"] - CONTROL_PRETRAIN > 0
+    args = shlex.split(record["command"])
+    assert "--samples-per-round" in args and "--long-target" not in args
+    out = tmp_path / "control.json"
+    assert simulate.main([*args[3:], "--json", str(out), "--quiet"]) == 0
+    result = json.loads(out.read_text())
+    assert samples_to_generalise(result)["samples"] == record["n_min"]
+    assert result["pretrain"]["samples"] == CONTROL_PRETRAIN
+    # at p_long = 0 the pre-trained chain is untrained: a correct long answer is chance
+    pre = result["pretrain"]
+    assert pre["p_long"] == pytest.approx(pre["p_copy"] * pre["p_go_given_copy"] * 2.0 ** (1 - point.d), rel=1e-9)
+
+
+def test_trials_that_disagree_on_round_1_are_a_bug():
+    from linparity.complexity.points import _pretrained_wait
+
+    assert _pretrained_wait([{"first_chain_round1": None}, {"first_chain_round1": 7}]) == 7
+    with pytest.raises(RuntimeError, match="disagrees"):
+        _pretrained_wait([{"first_chain_round1": 5}, {"first_chain_round1": 7}])
+
+
+def test_the_control_is_reported_apart_from_the_law():
+    from linparity.complexity.report import fit_report
+
+    def record(d, seed, budget, n):
+        return {
+            "d": d, "p_long": 0.1 if budget == "long" else 0.0, "seed": seed, "rl": "star",
+            "schedule": "p=0.1" if budget == "long" else "p=0", "budget": budget, "reached": True,
+            "l_min": n // 10, "n_min": n, "stage": "round 3", "trials": [{}], "monotone": True,
+            "violations": [], "wall_seconds": 1.0, "error": None, "command": "x",
+            "n_rl_min": n - 100_000 if budget == "round" else None, "first_chain": 2**d,
+            "pretrained_wait": 2**d, "pretrain_p_copy_go": 0.08,
+        }  # fmt: skip
+
+    rng = np.random.default_rng(3)
+    control = [
+        record(d, s, "round", 100_000 + int(2 ** (0.9 * d) * rng.uniform(1, 1.3)))
+        for d in range(4, 13)
+        for s in range(4)
+    ]
+    fit = fit_report(control)
+    c = fit["control"]["p=0"]
+    assert c["n_rl_min_bits_per_d_ci"][0] < 0.9 < c["n_rl_min_bits_per_d_ci"][1]
+    assert c["pretrained_wait_bits_per_d"] == pytest.approx(1.0)
+    assert c["chance_wait_bits_per_d"] == pytest.approx(1.0)
+    assert fit["n_min"] is None and fit["schedules"] == {}  # the control never enters the law

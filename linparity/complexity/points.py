@@ -124,10 +124,11 @@ def command_line(point, value):
 
 def _pretrained_wait(trials):
     """Prompts the pre-trained model needs for a first correct long answer, as seen in the
-    first round of the trials (``None`` if no trial's first round reached it).
+    first round of the control's trials (``None`` if no trial's first round reached it).
 
-    Every trial's round 1 draws the same prompts and responses from the same model, so the
-    trials that see the chain must agree; a disagreement is a bug, and raises.
+    The control's pre-training is the same in every trial of a point, so every round 1
+    draws the same prompts and responses from the same model: the trials that see the
+    chain must agree, and a disagreement is a bug (raised).
     """
     seen = {t["first_chain_round1"] for t in trials if t.get("first_chain_round1") is not None}
     if len(seen) > 1:
@@ -247,7 +248,7 @@ class PointDriver:
             "l_max": grid_value(search.k_max),
             "n_rl_min": best["samples"] - best["pretrain_samples"] if best else None,
             "first_chain": best["first_chain"] if best else None,
-            "pretrained_wait": _pretrained_wait(trials),
+            "pretrained_wait": _pretrained_wait(trials) if point.budget == "round" else None,
             "pretrain_p_copy_go": best["pretrain_p_copy_go"] if best else None,
             "trials": trials,
             "wall_seconds": sum(t["wall_seconds"] for t in trials),
