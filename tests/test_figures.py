@@ -131,3 +131,39 @@ def test_bad_figure_name_is_one_line_and_exit_2(tmp_path, capsys):
 def test_replot_takes_no_quick(tmp_path, capsys):
     assert figures.main(["--replot", "--quick", "--out", str(tmp_path)]) == 2
     assert "--replot" in capsys.readouterr().err
+
+
+def _law_rows(law, ds=(8, 16, 32), ps=(0.3, 0.1, 0.03), seeds=(0, 1), **extra):
+    C, a, beta = law
+    return [
+        {"d": d, "p_long": p, "seed": s, "reached": True, "n_min": C * d**a * p**-beta, "monotone": True, **extra}
+        for d in ds
+        for p in ps
+        for s in seeds
+    ]
+
+
+def test_phase_diagram_boundary_is_where_the_fitted_law_meets_the_budget():
+    record = {"figure": "phase_diagram", "parameters": {"d": [8, 64], "budget": 10**7}, "tables": {}}
+    record["tables"]["law"] = _law_rows((50.0, 2.0, 0.8))
+    boundary, law = summary.law_boundary(record)
+    assert law["a"] == pytest.approx(2.0) and law["beta"] == pytest.approx(0.8)
+    assert boundary == pytest.approx([(50.0 * d**2 / 10**7) ** (1 / 0.8) for d in (8, 64)], rel=1e-9)
+
+
+def test_thresholds_law_comes_from_the_fixed_p_grid_alone():
+    """The schedules' own points never enter the law that predicts them."""
+    law_rows = _law_rows((40.0, 2.0, 0.9), series="law")
+    sched = [
+        {"d": d, "p_long": p, "seed": s, "reached": True, "n_min": 1e3 * d**5, "monotone": True, "series": name}
+        for name, p_of in (("poly", lambda d: 1 / d), ("exp", lambda d: 2 ** (-d / 4)))
+        for d in (8, 16, 32)
+        for p in [p_of(d)]
+        for s in (0, 1)
+    ]
+    record = {"figure": "thresholds", "parameters": {}, "tables": {"points": law_rows + sched}}
+    law, along = summary.threshold_law(record)
+    assert law["a"] == pytest.approx(2.0) and law["beta"] == pytest.approx(0.9)
+    assert along["poly"]["growth"] == pytest.approx(2.9)  # a + kappa beta, not the points' 5
+    numbers = summary.thresholds(record)
+    assert numbers["poly"]["measured"] == pytest.approx(5.0)

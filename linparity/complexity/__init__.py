@@ -15,23 +15,27 @@ runs go through the sweep engine (:func:`linparity.sweep.run_adaptive`): Dask,
 local or on a cluster, one file per run, resumable.
 """
 
-from .fit import fit_law, fit_rate
-from .points import Point, PointDriver, command_line, run_serially, trial_config
-from .report import fit_report, summary_rows
+from .fit import fit_law, fit_rate, law_along
+from .points import CONTROL_LAMBDA_2A, CONTROL_PRETRAIN, Point, PointDriver, command_line, run_serially, trial_config
+from .report import chance_wait, fit_report, summary_rows
 from .search import GRID_RATIO, GRID_START, PointSearch, grid_index, grid_value
 
 __all__ = [
+    "CONTROL_LAMBDA_2A",
+    "CONTROL_PRETRAIN",
     "GRID_RATIO",
     "GRID_START",
     "Point",
     "PointDriver",
     "PointSearch",
+    "chance_wait",
     "command_line",
     "fit_law",
     "fit_rate",
     "fit_report",
     "grid_index",
     "grid_value",
+    "law_along",
     "run_serially",
     "summary_rows",
     "trial_config",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_law", "fit_rate"]
+__all__ = ["fit_law", "fit_rate", "law_along"]
 
 
 def _design(ds, ps, terms):
@@ -108,3 +108,17 @@ def fit_rate(ds, ns, seeds, *, kind, n_boot=2000, rng):
             boots.append(_lstsq(x[idx], y[idx])[1])
     ci = [float(v) for v in np.percentile(boots, [2.5, 97.5])] if boots else None
     return {"value": slope, "ci": ci, "observations": int(len(ns)), "seeds": int(len(unique_seeds))}
+
+
+def law_along(law, ds, p_of_d, *, kind):
+    """What a fitted law predicts along a schedule ``p = p_of_d(d)``: the law's values at
+    ``ds`` and the slope of their log2 against log2 d (``kind="poly"``) or d (``"exp"``),
+    the quantity :func:`fit_rate` measures.  Returns ``(values, slope)``; slope ``None``
+    for fewer than two d."""
+    ds = np.asarray(ds, dtype=float)
+    ps = np.array([p_of_d(d) for d in ds], dtype=float)
+    values = law["C"] * ds ** law["a"] * ps ** -law["beta"]
+    if len(ds) < 2:
+        return values, None
+    x = np.log2(ds) if kind == "poly" else ds
+    return values, float(np.polyfit(x, np.log2(values), 1)[0])

@@ -13,9 +13,9 @@ import os
 
 import numpy as np
 
-from .fit import fit_law, fit_rate
+from .fit import fit_law, fit_rate, law_along
 
-__all__ = ["CONTROL_FIELDS", "CSV_FIELDS", "SUMMARY_FIELDS", "fit_report", "load_points", "summary_rows"]
+__all__ = ["CONTROL_FIELDS", "CSV_FIELDS", "SUMMARY_FIELDS", "chance_wait", "fit_report", "load_points", "summary_rows"]
 
 SUMMARY_FIELDS = (
     "d",
@@ -70,14 +70,14 @@ def summary_rows(records):
         row["budget"] = r.get("budget", "long")
         for k in ("n_rl_min", "first_chain", "pretrained_wait", "pretrain_p_copy_go"):
             row[k] = r.get(k) if row["budget"] == "round" else None
-        row["chance_wait"] = _chance_wait(r["d"], row["pretrain_p_copy_go"])
+        row["chance_wait"] = chance_wait(r["d"], row["pretrain_p_copy_go"])
         rows.append(row)
     rows.sort(key=lambda r: (r["budget"], r["schedule"], r["rl"], r["d"], -r["p_long"], r["seed"]))
     return rows
 
 
-def _chance_wait(d, p_copy_go):
-    """Expected prompts to a first correct chain when the chain is untrained: each of its
+def chance_wait(d, p_copy_go):
+    """docs/theory.md 4.14: expected prompts to a first correct chain when the chain is untrained: each of its
     d - 1 tokens is right with probability 1/2, so 1 / (P(copy, go on) 2^(1 - d))."""
     if not p_copy_go:
         return None
@@ -120,12 +120,7 @@ def _schedule_fits(rows, law, rng):
             )
             entry["measured"], entry["measured_ci"] = fit["value"], fit["ci"]
         if law is not None and entry["d"]:
-            ds = np.array(entry["d"], dtype=float)
-            predicted = (
-                np.log2(law["C"]) + law["a"] * np.log2(ds) + law["beta"] * -np.log2([sched.p_long(d) for d in ds])
-            )
-            x = np.log2(ds) if sched.kind == "poly" else ds
-            entry["fitted_law_predicts"] = float(np.polyfit(x, predicted, 1)[0]) if len(ds) >= 2 else None
+            entry["fitted_law_predicts"] = law_along(law, entry["d"], sched.p_long, kind=sched.kind)[1]
         entry["theory_sufficient"] = float(
             theory.polynomial_degree(sched.a) if sched.kind == "poly" else theory.exponential_rate(sched.a)
         )

@@ -254,32 +254,80 @@ def rounds_to_generalise(settings, runs):
     return _record({"d": d, "p_long": [float(p) for p in ps]}, rounds=rows)
 
 
-def thresholds(settings, runs):
-    """Samples to generalise against d: p = 1/d (polynomial) versus p = 2^(-d/4) (exponential).
+def _complexity_runner(runs):
+    """A trial runner for :func:`linparity.complexity.run_serially` through the session's runs.
 
-    Table ``samples``: schedule (``poly`` or ``exp``), d, p_long, seed, samples (to
-    greedy accuracy >= ``GENERALISE_ACCURACY``, null if not reached).
+    Figures whose searches meet the same trial (``sample_complexity``'s grid holds the
+    fixed-p points of ``thresholds``) then run it once.  The result gets the ``sweep``
+    section that :class:`linparity.complexity.PointDriver` reads, as on a worker.
     """
-    q = settings.pick
-    dims = {"poly": q([8, 16, 32, 64], [6, 10]), "exp": q([8, 12, 16, 20, 24, 28], [6, 10])}
+    from ..sweep import run_key
+
+    def runner(spec):
+        result = dict(runs.run(**spec["config"]))
+        generalised = samples_to_generalise(result, spec["budget"], spec["threshold"])
+        result["sweep"] = {"key": run_key(spec), "generalised": generalised}
+        return result
+
+    return runner
+
+
+#: The columns of a figure's table of searched points.
+POINT_COLUMNS = ("reached", "l_min", "n_min", "n_rl_min", "pretrained_wait", "pretrain_p_copy_go")
+
+
+def _search(points, runs, l_start, l_max, series=None):
+    """Run the minimal-budget search of ``points``; one row per point (section 4.13)."""
+    from .. import complexity
+
+    driver = complexity.run_serially(complexity.PointDriver(points, l_start, l_max), _complexity_runner(runs))
     rows = []
-    for name, ds in dims.items():
-        for d in np.array(ds):
-            p = schedule(name, d)
-            for s in settings.seeds:
-                r = runs.run(
-                    d=int(d), p_long=p, seed=s, rounds=25, long_target=q(30_000, 5_000), eval_prompts=q(5_000, 1_000)
-                )
-                rows.append(
-                    {
-                        "schedule": name,
-                        "d": int(d),
-                        "p_long": float(p),
-                        "seed": s,
-                        "samples": _int_or_none(samples_to_generalise(r)["samples"]),
-                    }
-                )
-    return _record({"d": {k: list(v) for k, v in dims.items()}, "schedules": SCHEDULES}, samples=rows)
+    for point in points:
+        r = driver.records[point]
+        row = {"d": point.d, "p_long": point.p_long, "seed": point.seed, "schedule": point.schedule}
+        if series is not None:
+            row["series"] = series(point)
+        row.update({k: r[k] for k in POINT_COLUMNS})
+        row.update(trials=len(r["trials"]), monotone=r["monotone"])
+        rows.append(row)
+    return rows
+
+
+def _law_points(settings):
+    """The fixed-p grid of the law N_min = C d^a p^-beta (the one of ``sample_complexity``)."""
+    from .. import complexity
+
+    q = settings.pick
+    ds = q([8, 12, 16, 24, 32, 48, 64], [6, 8])
+    ps = q([0.3, 0.1, 0.03, 0.01], [0.3, 0.1])
+    return ds, ps, [complexity.Point(d, p, s, "star", f"p={p:g}") for d in ds for p in ps for s in settings.seeds]
+
+
+def thresholds(settings, runs):
+    """N_min against d along p = 1/d (polynomial) and p = 2^(-d/4) (exponential).
+
+    docs/theory.md sections 4.13 and 5.7.  The minimal-budget search on each schedule,
+    and on the fixed-p grid whose fitted law the plot extends along them (a prediction
+    out of that grid's sample; shared with ``sample_complexity`` in one session).
+
+    Table ``points``: series (``poly``, ``exp`` or ``law``), schedule, d, p_long, seed,
+    reached, l_min, n_min, trials, monotone.
+    """
+    from .. import complexity
+
+    q = settings.pick
+    dims = {"poly": q([8, 12, 16, 24, 32, 48, 64], [6, 10]), "exp": q([8, 12, 16, 20, 24, 28, 32], [6, 10])}
+    labels = {"poly": "poly:1:1", "exp": "exp:1:4"}
+    points = [
+        complexity.Point(int(d), schedule(name, d), s, "star", labels[name])
+        for name, ds in dims.items()
+        for d in ds
+        for s in settings.seeds
+    ]
+    _, _, law = _law_points(settings)
+    kind = {label: name for name, label in labels.items()}
+    rows = _search(points + law, runs, q(1000, 100), q(400_000, 2_000), lambda p: kind.get(p.schedule, "law"))
+    return _record({"d": dims, "schedules": SCHEDULES, "grid_ratio": complexity.GRID_RATIO}, points=rows)
 
 
 def bounds_vs_empirical(settings, runs):
@@ -367,7 +415,9 @@ def phase_diagram(settings, runs):
     """Final greedy accuracy over (d, p_long), NTP alone and NTP then STaR, at a fixed budget.
 
     Table ``accuracy``: series (``ntp`` or ``star``), d, p_long, greedy_accuracy (the
-    last evaluation within the budget of samples); one seed.
+    last evaluation within the budget of samples); one seed.  Table ``law``: the
+    minimal-budget search on the fixed-p grid of ``sample_complexity`` (shared with it
+    in one session), whose fitted law gives the plot's fitted boundary.
     """
     q = settings.pick
     ds = q([8, 16, 32, 64], [6, 10])
@@ -412,7 +462,8 @@ def phase_diagram(settings, runs):
         "long_target": int(long_target),
         "seed": seed,
     }
-    return _record(parameters, accuracy=rows)
+    law = _search(_law_points(settings)[2], runs, q(1000, 100), q(400_000, 2_000))
+    return _record(parameters, accuracy=rows, law=law)
 
 
 def sample_complexity(settings, runs):
@@ -420,31 +471,44 @@ def sample_complexity(settings, runs):
 
     docs/theory.md section 4.13.  Each point runs :mod:`linparity.complexity`'s search
     (per-stage long count L on the geometric grid, floors off, NTP then STaR) in this
-    process; ``runs`` is not used (each trial is a distinct configuration).
+    process, its trials through ``runs``.
 
-    Table ``points``: d, p_long, seed, reached, l_min, n_min (samples of the minimal
-    run), trials, monotone.
+    Table ``points``: d, p_long, seed, schedule, reached, l_min, n_min (samples of the
+    minimal run), trials, monotone.
     """
     from .. import complexity
 
     q = settings.pick
-    ds = q([8, 12, 16, 24, 32, 48, 64], [6, 8])
-    ps = q([0.3, 0.1, 0.03, 0.01], [0.3, 0.1])
-    points = [complexity.Point(d, p, s, "star", f"p={p:g}") for d in ds for p in ps for s in settings.seeds]
-    driver = complexity.run_serially(complexity.PointDriver(points, q(1000, 100), q(400_000, 2_000)))
-    rows = []
-    for point in points:
-        r = driver.records[point]
-        rows.append(
-            {
-                "d": point.d,
-                "p_long": point.p_long,
-                "seed": point.seed,
-                "reached": r["reached"],
-                "l_min": r["l_min"],
-                "n_min": r["n_min"],
-                "trials": len(r["trials"]),
-                "monotone": r["monotone"],
-            }
-        )
+    ds, ps, points = _law_points(settings)
+    rows = _search(points, runs, q(1000, 100), q(400_000, 2_000))
     return _record({"d": ds, "p_long": ps, "grid_ratio": complexity.GRID_RATIO}, points=rows)
+
+
+def control(settings, runs):
+    """The control of docs/theory.md section 4.14: no budget scales with 1/p_long.
+
+    Fixed pre-training (100,000 samples), lambda_2a = 0.1, and the smallest fixed round
+    size N that reaches greedy accuracy 0.99, at p_long = 0 and p_long = 2^-d.
+
+    Table ``points``: series (``zero`` or ``exp``), schedule, d, p_long, seed, reached,
+    l_min (N), n_min, n_rl_min (RL prompts), pretrained_wait (prompts to the first
+    kept chain), pretrain_p_copy_go, trials, monotone.
+    """
+    from .. import complexity
+
+    q = settings.pick
+    ds = q(list(range(4, 15)), [4, 5, 6])
+    points = [
+        complexity.Point(d, p, s, "star", label, "round")
+        for d in ds
+        for label, p in (("p=0", 0.0), ("exp:1:1", 2.0**-d))
+        for s in settings.seeds
+    ]
+    rows = _search(points, runs, q(1000, 100), q(4_000_000, 200_000), lambda p: "zero" if p.p_long == 0 else "exp")
+    parameters = {
+        "d": ds,
+        "pretrain_samples": complexity.CONTROL_PRETRAIN,
+        "lambda_2a": complexity.CONTROL_LAMBDA_2A,
+        "grid_ratio": complexity.GRID_RATIO,
+    }
+    return _record(parameters, points=rows)

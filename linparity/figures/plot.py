@@ -233,25 +233,58 @@ def rounds_to_generalise(record):
     return fig
 
 
-def thresholds(record):
-    """Samples to generalise against d: p = 1/d (polynomial) versus p = 2^(-d/4) (exponential).
+def _medians(ax, ds, groups, label, **style):
+    """Seed medians with the seeds' range as bars."""
+    med = np.array([np.median(v) for v in groups], dtype=float)
+    err = [med - [min(v) for v in groups], [max(v) for v in groups] - med]
+    ax.errorbar(ds, med, yerr=err, fmt="o", label=label, **style)
+    return med
 
-    Beside the measurement: the counting lower bound ``1 / (2 (p + 2^(1-d)))`` (exact
-    scale) and the growth of the theory's sufficient sample complexity N(d, p) (its
-    constants are loose, so it is scaled to the first measured point: only its slope
-    is a prediction).
+
+def thresholds(record):
+    """N_min against d: p = 1/d (polynomial) versus p = 2^(-d/4) (exponential).
+
+    Measured: the minimal-budget search (seed medians, range as bars) and its fitted
+    growth.  Predicted beside it: the law fitted on the fixed-p grid, extended along
+    the schedule (absolute scale; a prediction outside the grid's sample), the counting
+    lower bound ``1 / (2 (p + 2^(1-d)))`` (exact scale) and the growth of the theory's
+    sufficient count N(d, p) (its constants are loose, so scaled to the first median:
+    only its slope is a prediction).
     """
-    fig = Figure(figsize=(10.0, 4.0))
+    from .series import schedule
+
+    numbers = summary.thresholds(record)
+    _, along = summary.threshold_law(record)
+    fig = Figure(figsize=(10.5, 4.2))
     axes = fig.subplots(1, 2)
     for ax, (name, label) in zip(axes, SCHEDULES.items()):
-        ds, p, samples = summary.threshold_samples(record, name)
-        upper = np.array([theory.sample_complexity(int(d), float(pd)) for d, pd in zip(ds, p)], dtype=float)
-        ax.plot(ds, samples, "o-", color=COLORS["star"], label=f"{label}: measured (NTP then STaR)")
+        ds, groups = summary.searched(record, "n_min", series=name)
+        ds = np.array(ds, dtype=float)
+        p = np.array([schedule(name, d) for d in ds])
+        med = _medians(ax, ds, groups, f"{label}: N_min measured (NTP then STaR)", color=COLORS["star"])
+        m = {"value": numbers[name]["measured"], "ci": numbers[name]["measured_ci"]}
+        unit = "d^" if name == "poly" else "2^(d x "
+        close = "" if name == "poly" else ")"
+        x = np.log2(ds) if name == "poly" else ds
+        # the fitted slope through the medians' centre of mass
+        intercept = np.mean(np.log2(med)) - m["value"] * np.mean(x)
         ax.plot(
             ds,
-            upper * samples[0] / upper[0],
-            **PREDICTED,
-            label="predicted growth: theory's N(d, p), scaled to the first point",
+            2 ** (m["value"] * x + intercept),
+            color=COLORS["star"],
+            linewidth=1.0,
+            label=f"measured growth {unit}{m['value']:.2f}{close} [{m['ci'][0]:.2f}, {m['ci'][1]:.2f}]",
+        )
+        ax.plot(
+            along[name]["d"],
+            along[name]["n_min"],
+            color="#ff7f0e",
+            linestyle="-.",
+            label=f"fitted law C d^a p^-beta (fixed-p grid): {unit}{along[name]['growth']:.2f}{close}",
+        )
+        upper = np.array([theory.sample_complexity(int(d), float(pd)) for d, pd in zip(ds, p)], dtype=float)
+        ax.plot(
+            ds, upper * med[0] / upper[0], **PREDICTED, label="theory's sufficient N(d, p), scaled to the first point"
         )
         ax.plot(
             ds,
@@ -259,14 +292,60 @@ def thresholds(record):
             color="black",
             linestyle=":",
             linewidth=1.3,
-            label="predicted lower bound 1/(2(p + 2^(1-d)))",
+            label="counting lower bound 1/(2(p + 2^(1-d)))",
         )
         if name == "poly":
             ax.set(xscale="log", yscale="log", title=f"{label}: polynomial (log-log axes)")
         else:
             ax.set(yscale="log", title=f"{label}: exponential (log-linear axes)")
-        ax.set(xlabel="d", ylabel=f"samples to greedy accuracy >= {GENERALISE_ACCURACY}")
+        ax.set(xlabel="d", ylabel=f"N_min: fewest samples to greedy accuracy >= {GENERALISE_ACCURACY}")
         ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def control(record):
+    """The control: no budget scales with 1/p_long (docs/theory.md section 4.14).
+
+    log2 of the prompts until STaR first keeps a correct long answer and of the RL
+    prompts to greedy accuracy 0.99 against d, at p_long = 0 and 2^-d; beside them the
+    chance wait ``2^(d-1) / P(copy, go on)`` of an untrained chain (P measured after
+    pre-training: a prediction from a measured quantity).
+    """
+    from .. import complexity
+
+    numbers = summary.control(record)
+    fig = Figure(figsize=(10.5, 4.2))
+    axes = fig.subplots(1, 2, sharey=True)
+    titles = {"zero": "p_long = 0 (short demonstrations only)", "exp": "p_long = 2^-d"}
+    for ax, name in zip(axes, ("zero", "exp")):
+        n = numbers[name]
+        for column, label, color, fit in (
+            ("pretrained_wait", "prompts to the first kept chain", "#9467bd", "first_chain"),
+            ("n_rl_min", "RL prompts to greedy acc >= 0.99 (smallest fixed round)", COLORS["star"], "rl_prompts"),
+        ):
+            fit = {"value": n[fit], "ci": n[fit + "_ci"]}
+            ds, groups = summary.searched(record, column, series=name)
+            groups = [np.log2(v) for v in groups]
+            text = f"{label}: {fit['value']:.2f} [{fit['ci'][0]:.2f}, {fit['ci'][1]:.2f}] bits/d"
+            _medians(ax, ds, groups, text, color=color)
+        rows = [r for r in select(record, "points", "pretrain_p_copy_go", series=name) if r["reached"]]
+        ds = sorted({r["d"] for r in rows})
+        chance = [
+            np.median([np.log2(complexity.chance_wait(d, r["pretrain_p_copy_go"])) for r in rows if r["d"] == d])
+            for d in ds
+        ]
+        ax.plot(ds, chance, **PREDICTED, label=f"chance 2^(d-1) / P(copy, go): {n['chance']:.2f} bits/d")
+        ax.set(xlabel="d", title=titles[name])
+        ax.set_ylim(0, ax.get_ylim()[1] + 7)  # room for the legend above the points
+        ax.legend(fontsize=7, loc="upper left")
+    par = record["parameters"]
+    axes[0].set_ylabel("log2 prompts")
+    fig.suptitle(
+        f"Control: {par['pretrain_samples']:,} pre-training samples and lambda_2a = {par['lambda_2a']:g} at every d; "
+        "the round size N searched (grid ratio 1.5)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 
@@ -348,14 +427,28 @@ def phase_diagram(record):
         ax.set(xlabel="p_long", title=f"{title} ({budget:.0e} samples)")
         ax.grid(False)
     axes[0].set_ylabel("d")
-    # Predicted boundaries: NTP needs p > 1/3; STaR needs its rounds to fit in the budget.
+    # NTP alone: Theorem 1's p = 1/3.  STaR: where the law fitted to the minimal-budget
+    # search (the record's ``law`` table) reaches the budget; a fit, not the budget rule.
     x_of = lambda p: np.interp(np.log(p), np.log(ps), np.arange(len(ps)))
     axes[0].axvline(x_of(1 / 3), **PREDICTED, label="predicted: p = 1/3")
-    smallest = predict.smallest_feasible_p(ps, par["long_target"], budget)
-    if smallest is not None:
-        axes[1].axvline(x_of(smallest), **PREDICTED, label="predicted: budget suffices")
-    for ax in axes:
-        ax.legend(loc="upper left", fontsize=7.5)
+    boundary, law = summary.law_boundary(record)
+    inside = boundary >= ps[0]
+    rows = np.arange(len(ds))
+    fit_label = f"fit: {law['C']:.3g} d^{law['a']:.2f} p^-{law['beta']:.2f} = budget"
+    axes[1].plot(x_of(boundary[inside]), rows[inside], "D-", color="#ff7f0e", label=fit_label)
+    if not inside.all():
+        axes[1].plot(
+            np.full((~inside).sum(), -0.5),
+            rows[~inside],
+            "<",
+            color="#ff7f0e",
+            markersize=8,
+            label="fit: at a p below the grid",
+        )
+    smallest = min(theory.sample_complexity(int(d), float(p)) for d in ds for p in ps)
+    axes[1].plot([], [], " ", label=f"theory's sufficient count >= {smallest:.0e} here")
+    axes[0].legend(loc="upper left", fontsize=7.5)
+    axes[1].legend(loc="lower right", fontsize=7.5)
     fig.colorbar(im, ax=axes, label="greedy accuracy (measured)")
     return fig
 

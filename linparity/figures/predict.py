@@ -4,8 +4,6 @@ They are computed when a figure is drawn or summarised, from the parameters of i
 stored record; they are never stored and never fed back into a simulation.
 """
 
-import numpy as np
-
 from .. import theory
 
 
@@ -30,25 +28,6 @@ def bounds(parameters, grid):
         "prop2": theory.prop2_bound(grid, lam["prop2"], delta, d, p, branch="copy", form="derived"),
         "prop3": theory.prop3_bound(grid, lam["prop3"], delta, d, 3),
     }
-
-
-def star_cost(p, long_target):
-    """Samples that STaR needs to generalise from p_long ``p``: pre-training and every round.
-
-    About ``long_target / p_n`` prompts per round (enough kept long answers), summed
-    over the ``rounds_to_greedy(p)`` rounds of Theorem 2 (docs/theory.md section 4).
-    """
-    n = int(theory.rounds_to_greedy(p))
-    return long_target / p + sum(long_target / float(theory.star_long_fraction(p, k)) for k in range(n))
-
-
-def smallest_feasible_p(p_values, long_target, budget):
-    """The smallest p_long on a log grid over ``p_values`` whose :func:`star_cost` fits ``budget``.
-
-    Returns ``None`` if none does.
-    """
-    feasible = [p for p in np.geomspace(min(p_values), max(p_values), 200) if star_cost(p, long_target) <= budget]
-    return min(feasible) if feasible else None
 
 
 def finite_lambda(rows, chain="regularised"):

@@ -165,39 +165,82 @@ def rounds_to_generalise(record):
     }
 
 
-def threshold_samples(record, name):
-    """d, p_long and the seed-mean samples to generalise of schedule ``name`` (NaN: never)."""
-    ds, ps, samples = record["parameters"]["d"][name], [], []
-    select(record, "samples", "samples", schedule=name)  # a curve may have gaps, not be all gap
-    for d in ds:
-        rows = select(record, "samples", schedule=name, d=d)
-        ps.append(rows[0]["p_long"])
-        samples.append(np.nanmean([np.nan if r["samples"] is None else r["samples"] for r in rows]))
-    return np.array(ds), np.array(ps), np.array(samples, dtype=float)
+def searched(record, column, **match):
+    """d and, per d, the values of ``column`` over the seeds of the reached points matching ``match``."""
+    rows = [r for r in select(record, "points", column, **match) if r["reached"] and r[column]]
+    ds = sorted({r["d"] for r in rows})
+    return ds, [[r[column] for r in rows if r["d"] == d] for d in ds]
+
+
+def _growth(record, column, kind, **match):
+    """``fit_rate`` of ``column`` against d over the reached points matching ``match`` (fixed seed)."""
+    from .. import complexity
+
+    rows = [r for r in select(record, "points", column, **match) if r["reached"] and r[column]]
+    fit = complexity.fit_rate(
+        [r["d"] for r in rows],
+        [r[column] for r in rows],
+        [r["seed"] for r in rows],
+        kind=kind,
+        rng=np.random.default_rng(0),
+    )
+    return {"value": fit["value"], "ci": fit["ci"]}
+
+
+def threshold_law(record):
+    """The law fitted to the ``law`` series of a ``thresholds`` record, and its predicted growth per schedule."""
+    from .. import complexity
+    from .series import schedule
+
+    law = complexity_fit(record, series="law")
+    along = {}
+    for name in SCHEDULES:
+        ds, _ = searched(record, "n_min", series=name)
+        values, slope = complexity.law_along(law, ds, lambda d, name=name: schedule(name, d), kind=name)
+        along[name] = {"d": ds, "n_min": values.tolist(), "growth": slope}
+    return law, along
 
 
 def thresholds(record):
-    """Samples to generalise against d, and their measured growth beside the predicted one."""
-    out = {}
+    """N_min's growth along each schedule with its interval, beside the fitted law's, the counting
+    bound's and the theory's sufficient growth."""
+    law, along = threshold_law(record)
+    out = {"law": {k: law[k] for k in ("C", "a", "a_ci", "beta", "beta_ci", "residual_sd")}}
     for name in SCHEDULES:
-        ds, _, samples = threshold_samples(record, name)
-        if name == "poly":
-            slope = np.polyfit(np.log(ds), np.log(samples), 1)[0]
-            out[name] = {
-                "d": ds.tolist(),
-                "samples": samples.tolist(),
-                "measured_loglog_slope": float(slope),
-                "predicted_degree_upper_bound": float(theory.polynomial_degree(1.0)),
-            }
-        else:
-            rate = np.polyfit(ds, np.log2(samples), 1)[0]
-            out[name] = {
-                "d": ds.tolist(),
-                "samples": samples.tolist(),
-                "measured_bits_per_unit_d": float(rate),
-                "predicted_bits_per_unit_d_upper_bound": float(theory.exponential_rate(4)),
-                "lower_bound_bits_per_unit_d": 0.25,
-            }
+        growth = _growth(record, "n_min", name, series=name)
+        out[name] = {
+            "measured": growth["value"],
+            "measured_ci": growth["ci"],
+            "fitted_law_predicts": along[name]["growth"],
+            "counting_lower_bound": 1.0 if name == "poly" else 0.25,
+            "theory_sufficient": float(theory.polynomial_degree(1.0) if name == "poly" else theory.exponential_rate(4)),
+            "unit": "exponent of d" if name == "poly" else "bits per unit d",
+        }
+    out["non_monotone"] = sum(not r["monotone"] for r in record["tables"]["points"])
+    return out
+
+
+def control(record):
+    """Bits per unit d of the first kept chain and of RL prompts to 0.99, beside chance (section 4.14)."""
+    from .. import complexity
+
+    out = {}
+    for name in ("zero", "exp"):
+        rows = [r for r in select(record, "points", "n_rl_min", series=name) if r["reached"]]
+        chance = [complexity.chance_wait(r["d"], r["pretrain_p_copy_go"]) for r in rows]
+        first, rl = (
+            _growth(record, "pretrained_wait", "exp", series=name),
+            _growth(record, "n_rl_min", "exp", series=name),
+        )
+        out[name] = {
+            "first_chain": first["value"],
+            "first_chain_ci": first["ci"],
+            "rl_prompts": rl["value"],
+            "rl_prompts_ci": rl["ci"],
+            "chance": float(np.polyfit([r["d"] for r in rows], np.log2(chance), 1)[0]),
+            "points_reached": f"{len(rows)}/{len(select(record, 'points', series=name))}",
+        }
+    out["non_monotone"] = sum(not r["monotone"] for r in record["tables"]["points"])
     return out
 
 
@@ -264,24 +307,50 @@ def phase_grids(record):
     return grids
 
 
+def law_boundary(record):
+    """Per d of ``phase_diagram``: the p_long at which the law fitted to its ``law`` table
+    reaches the budget, ``(C d^a / budget)^(1 / beta)``, and the law itself."""
+    from .. import complexity
+
+    rows = [r for r in select(record, "law", "n_min") if r["reached"]]
+    law = complexity.fit_law(
+        [r["d"] for r in rows],
+        [r["p_long"] for r in rows],
+        [r["n_min"] for r in rows],
+        [r["seed"] for r in rows],
+        rng=np.random.default_rng(0),
+    )
+    par = record["parameters"]
+    ds = np.array(par["d"], dtype=float)
+    return (law["C"] * ds ** law["a"] / par["budget"]) ** (1.0 / law["beta"]), law
+
+
 def phase_diagram(record):
-    """The budget and the two accuracy grids (d by p_long)."""
+    """The budget, the two accuracy grids (d by p_long), the fitted boundary, and the theory's
+    smallest sufficient count on the grid."""
     par = record["parameters"]
     grids = phase_grids(record)
+    boundary, law = law_boundary(record)
     return {
         "budget": par["budget"],
         "ntp": grids["ntp"].tolist(),
         "star": grids["star"].tolist(),
         "d": list(par["d"]),
         "p_long": list(par["p_long"]),
+        "fitted_law": {k: law[k] for k in ("C", "a", "beta")},
+        "fitted_boundary_p": boundary.tolist(),
+        "theory_smallest_sufficient_count": float(
+            min(theory.sample_complexity(int(d), float(p)) for d in par["d"] for p in par["p_long"])
+        ),
     }
 
 
-def complexity_fit(record, column="n_min"):
-    """The law ``column = C d^a p^-beta`` fitted to the reached points (bootstrap over seeds, fixed seed)."""
+def complexity_fit(record, column="n_min", **match):
+    """The law ``column = C d^a p^-beta`` fitted to the reached points matching ``match``
+    (bootstrap over seeds, fixed seed)."""
     from .. import complexity
 
-    rows = [r for r in select(record, "points", column) if r["reached"]]
+    rows = [r for r in select(record, "points", column, **match) if r["reached"]]
     return complexity.fit_law(
         [r["d"] for r in rows],
         [r["p_long"] for r in rows],
