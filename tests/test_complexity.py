@@ -292,3 +292,28 @@ def test_the_control_is_reported_apart_from_the_law():
     assert c["pretrained_wait_bits_per_d"] == pytest.approx(1.0)
     assert c["chance_wait_bits_per_d"] == pytest.approx(1.0)
     assert fit["n_min"] is None and fit["schedules"] == {}  # the control never enters the law
+
+
+def test_ntp_alone_gets_its_own_law_in_the_distance_to_one_third():
+    from linparity.complexity.report import fit_report
+
+    def record(d, p, seed, rl, n):
+        return {
+            "d": d, "p_long": p, "seed": seed, "rl": rl, "schedule": f"p={p:g}", "reached": True,
+            "l_min": 10, "n_min": n, "stage": "pretrain", "trials": [{}], "monotone": True,
+            "violations": [], "wall_seconds": 1.0, "error": None, "command": "x",
+        }  # fmt: skip
+
+    rng = np.random.default_rng(5)
+    ntp = [
+        record(d, p, s, "none", 5 * d**1.5 * (p - 1 / 3) ** -1.5 * rng.uniform(0.95, 1.05))
+        for d in (8, 16, 32)
+        for p in (0.35, 0.4, 0.5)
+        for s in range(4)
+    ]
+    star = [record(d, p, s, "star", 40 * d**2 * p**-0.9) for d in (8, 16) for p in (0.1, 0.3) for s in range(2)]
+    fit = fit_report(ntp + star)
+    margin = fit["ntp_alone"]["n_min_vs_margin"]
+    assert margin["a"] == pytest.approx(1.5, abs=0.05) and margin["beta"] == pytest.approx(1.5, abs=0.05)
+    # NTP alone never enters NTP then STaR's law
+    assert fit["n_min"]["a"] == pytest.approx(2.0) and fit["n_min"]["beta"] == pytest.approx(0.9)

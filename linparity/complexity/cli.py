@@ -233,5 +233,17 @@ def _print_fit(fit):
                 f"{label}: measured {unit} {s['measured']:.3f} {_ci(s['measured_ci'])}, fitted law predicts "
                 f"{_fmt(s.get('fitted_law_predicts'))}, theory's sufficient {s['theory_sufficient']:g}\n"
             )
+    ntp = fit.get("ntp_alone", {}).get("n_min")
+    if ntp is not None:
+        sys.stdout.write(
+            f"NTP alone: N_min = {ntp['C']:.3g} d^{ntp['a']:.2f} {_ci(ntp['a_ci'])} p^-{ntp['beta']:.2f} "
+            f"{_ci(ntp['beta_ci'])}\n"
+        )
+    margin = fit.get("ntp_alone", {}).get("n_min_vs_margin")
+    if margin is not None:
+        sys.stdout.write(
+            f"NTP alone: N_min = {margin['C']:.3g} d^{margin['a']:.2f} {_ci(margin['a_ci'])} "
+            f"(p - 1/3)^-{margin['beta']:.2f} {_ci(margin['beta_ci'])}\n"
+        )
     if fit["non_monotone"]:
         sys.stdout.write(f"non-monotone points: {len(fit['non_monotone'])} (see fit.json)\n")

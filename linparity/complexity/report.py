@@ -104,6 +104,18 @@ def _law(rows, key, rng):
     return fit_law(ds, ps, [r[key] for r in ok], [r["seed"] for r in ok], rng=rng)
 
 
+def _margin_law(rows, rng):
+    """NTP alone's ``N_min = C d^a (p - 1/3)^-gamma``: Theorem 1's threshold sets the scale
+    of its difficulty (``gamma`` reported as ``beta`` of the margin); None without two
+    margins above 0."""
+    ok = [r for r in rows if r["reached"] and r["schedule"].startswith("p=") and r["p_long"] > 1 / 3]
+    if len({r["d"] for r in ok}) < 2 or len({r["p_long"] for r in ok}) < 2:
+        return None
+    margins = [r["p_long"] - 1 / 3 for r in ok]
+    fit = fit_law([r["d"] for r in ok], margins, [r["n_min"] for r in ok], [r["seed"] for r in ok], rng=rng)
+    return {**fit, "law": "N_min = C d^a (p_long - 1/3)^-beta"}
+
+
 def _schedule_fits(rows, law, rng):
     from .. import theory
     from ..sweep import parse_schedule
@@ -164,7 +176,8 @@ def fit_report(records, *, seed=0):
     """
     rng = np.random.default_rng(seed)
     every = summary_rows(records)
-    rows = [r for r in every if r["budget"] == "long"]
+    rows = [r for r in every if r["budget"] == "long" and r["rl"] == "star"]
+    ntp_alone = [r for r in every if r["budget"] == "long" and r["rl"] == "none"]
     control = [r for r in every if r["budget"] == "round"]
     law = _law(rows, "n_min", rng)
     out = {
@@ -175,6 +188,12 @@ def fit_report(records, *, seed=0):
         "theory": _theory_numbers(),
         "schedules": _schedule_fits(rows, law, rng),
         "control": _control(control, rng),
+        # NTP alone (--rl none) apart: its own law, over p_long above 1/3 (docs/theory.md 4.13)
+        "ntp_alone": {
+            "n_min": _law(ntp_alone, "n_min", rng),
+            "n_min_vs_margin": _margin_law(ntp_alone, rng),
+            "points": len(ntp_alone),
+        },
         "points": len(every),
         "reached": sum(r["reached"] for r in every),
         "non_monotone": [
