@@ -177,8 +177,8 @@ class SimulationConfig:
     budget_floors: bool = _option(
         True,
         _PRE,
-        "keep the automatic budgets' floors (pre-training >= 200k samples, rounds >= 50k prompts); "
-        "--no-budget-floors sizes every stage by --long-target alone (the minimal-budget search)",
+        "turn off the automatic budgets' floors (pre-training >= 200k samples, rounds >= 50k prompts) "
+        "and size every stage by --long-target alone (the minimal-budget search)",
         flag="--no-budget-floors",
     )
     lambda_: float | None = _option(

@@ -38,6 +38,16 @@ def _base_type(tp):
     return args[0] if args else tp
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults in the help, except for switches ("(default: True)" beside a flag that turns
+    something off reads as the opposite of what it does) and helps that say their default."""
+
+    def _get_help_string(self, action):
+        if action.nargs == 0 or "default:" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser():
     """The argument parser of ``python -m linparity.simulate``, built from the config dataclass."""
     p = OneLineParser(
@@ -45,7 +55,7 @@ def parser():
         description="Pre-train the linear autoregressive parity model with next-token "
         "prediction (Algorithm 3), then post-train it with STaR, REINFORCE or GRPO, "
         "and compare the measured long fraction with Theorem 2's prediction (STaR).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     groups = {name: p.add_argument_group(name) for name in GROUPS}
     for f in fields():
