@@ -15,7 +15,7 @@ runs go through the sweep engine (:func:`linparity.sweep.run_adaptive`): Dask,
 local or on a cluster, one file per run, resumable.
 """
 
-from .fit import fit_law, fit_rate, law_along
+from .fit import fit_law, fit_rate, law_along, law_band
 from .points import CONTROL_LAMBDA_2A, CONTROL_PRETRAIN, Point, PointDriver, command_line, run_serially, trial_config
 from .report import chance_wait, fit_report, summary_rows
 from .search import GRID_RATIO, GRID_START, PointSearch, grid_index, grid_value
@@ -36,6 +36,7 @@ __all__ = [
     "grid_index",
     "grid_value",
     "law_along",
+    "law_band",
     "run_serially",
     "summary_rows",
     "trial_config",

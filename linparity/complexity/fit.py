@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_law", "fit_rate", "law_along"]
+__all__ = ["fit_law", "fit_rate", "law_along", "law_band"]
 
 
 def _design(ds, ps, terms):
@@ -37,7 +37,7 @@ def _check(ds, ps, ns, seeds):
     return ds, ps, ns, seeds
 
 
-def fit_law(ds, ps, ns, seeds, *, terms=("d", "p"), n_boot=2000, rng):
+def fit_law(ds, ps, ns, seeds, *, terms=("d", "p"), n_boot=2000, rng, keep_draws=False):
     """Fit ``N = C d^a p^-beta`` (or the terms asked for) with 95% bootstrap intervals over seeds.
 
     Parameters
@@ -50,6 +50,9 @@ def fit_law(ds, ps, ns, seeds, *, terms=("d", "p"), n_boot=2000, rng):
         Bootstrap draws.
     rng : numpy.random.Generator
         Explicit random state of the bootstrap.
+    keep_draws : bool
+        Also return ``draws``, the bootstrap coefficients (``ln C`` and the fitted
+        exponents, one row per draw), for confidence bands of the law itself.
 
     Returns
     -------
@@ -85,7 +88,20 @@ def fit_law(ds, ps, ns, seeds, *, terms=("d", "p"), n_boot=2000, rng):
     out["observations"] = int(len(ns))
     out["seeds"] = int(len(unique_seeds))
     out["n_boot"] = int(len(boots))
+    if keep_draws:
+        out["draws"] = boots
     return out
+
+
+def law_band(law, ds, ps, level=0.95):
+    """The pointwise bootstrap band of a law fitted with ``keep_draws=True`` (d and p terms):
+    ``(low, high)`` of ``C d^a p^-beta`` at each (d, p), from the draws' percentiles."""
+    draws = law["draws"]
+    ds, ps = np.broadcast_arrays(np.asarray(ds, dtype=float), np.asarray(ps, dtype=float))
+    ln = draws[:, :1] + draws[:, 1:2] * np.log(ds.ravel()) + draws[:, 2:3] * np.log(1.0 / ps.ravel())
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(ln, [tail, 100 - tail], axis=0)
+    return np.exp(low).reshape(ds.shape), np.exp(high).reshape(ds.shape)
 
 
 def fit_rate(ds, ns, seeds, *, kind, n_boot=2000, rng):

@@ -473,10 +473,13 @@ def sample_complexity(record):
     """N_min against d for each p_long and against 1/p_long for each d, with the fitted law.
 
     Markers are the seed medians, bars the seeds' range; the lines are the law fitted
-    to every point (labelled as a fit, not a prediction).  The counting lower bound
+    to every point (labelled as a fit, not a prediction), the shaded bands its 95%
+    pointwise bootstrap band over seeds.  The counting lower bound
     ``1 / (2 p)`` (dotted) is the theory's only necessary count here.
     """
-    law = summary.complexity_fit(record)
+    from .. import complexity
+
+    law = summary.complexity_fit(record, keep_draws=True)
     rows = [r for r in select(record, "points", "n_min") if r["reached"]]
     ds, ps = record["parameters"]["d"], record["parameters"]["p_long"]
     cmap = matplotlib.colormaps["viridis"]
@@ -495,6 +498,7 @@ def sample_complexity(record):
         left.errorbar(xs, med, yerr=err, fmt="o", color=color, label=f"p_long = {p:g}")
         grid = np.geomspace(min(ds), max(ds), 50)
         left.plot(grid, fitted(grid, p), color=color, linewidth=1.0)
+        left.fill_between(grid, *complexity.law_band(law, grid, p), color=color, alpha=0.15, linewidth=0)
     for i, d in enumerate(ds):
         color = cmap(i / max(1, len(ds) - 1))
         xs = [p for p in ps if any(r["d"] == d and r["p_long"] == p for r in rows)]
@@ -502,6 +506,7 @@ def sample_complexity(record):
         right.plot(1 / np.array(xs), med, "o", color=color, label=f"d = {d}")
         grid = np.geomspace(min(ps), max(ps), 50)
         right.plot(1 / grid, fitted(d, grid), color=color, linewidth=1.0)
+        right.fill_between(1 / grid, *complexity.law_band(law, d, grid), color=color, alpha=0.15, linewidth=0)
     grid = np.geomspace(min(ps), max(ps), 50)
     right.plot(1 / grid, 1 / (2 * grid), color="black", linestyle=":", label="counting bound 1/(2p)")
     fit_text = (

@@ -345,9 +345,9 @@ def phase_diagram(record):
     }
 
 
-def complexity_fit(record, column="n_min", **match):
+def complexity_fit(record, column="n_min", keep_draws=False, **match):
     """The law ``column = C d^a p^-beta`` fitted to the reached points matching ``match``
-    (bootstrap over seeds, fixed seed)."""
+    (bootstrap over seeds, fixed seed; ``keep_draws`` for its band)."""
     from .. import complexity
 
     rows = [r for r in select(record, "points", column, **match) if r["reached"]]
@@ -357,6 +357,7 @@ def complexity_fit(record, column="n_min", **match):
         [r[column] for r in rows],
         [r["seed"] for r in rows],
         rng=np.random.default_rng(0),
+        keep_draws=keep_draws,
     )
 
 
