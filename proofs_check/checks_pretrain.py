@@ -615,3 +615,68 @@ def theorem1(ev):
         "sufficient choice keeping 1/(1-p) <= 4 inside 'polynomial in d, 1/eps, 1/delta', "
         "not a real restriction. Needs d >= 3 (at d = 2 the class sees chi at 2a)."
     )
+
+
+@claim(
+    "walsh_position1",
+    "Position 1 over every Walsh monomial of x (d >= 3): P(y_1 = chi | x) = 1 if x_1 = chi, 1 - p "
+    "otherwise; greedy accuracy 1 at every p; sampling accuracy (2 + p + p^2) / (2 (1 + p))",
+    "the loss splits per prompt (the class holds every function of x): sympy first-order "
+    "conditions of both kinds of prompt, symbolic sampling and greedy decoding; scipy "
+    "population optimum of the full model with Walsh position 1, d = 3, 4",
+)
+def walsh_position1(ev):
+    p, t = S.p_long, sp.Symbol("t", real=True)  # t: logit of y_1 = chi at one prompt
+    agree = sp.log(1 + sp.exp(-t))  # every demonstration starts with chi
+    disagree = (1 - p) * sp.log(1 + sp.exp(-t)) + p * sp.log(1 + sp.exp(t))  # long ones with x_1 = -chi
+    ev.require(
+        _is_zero(sp.diff(agree, t) + sig(-t)),
+        "agreeing prompt: the loss falls in t everywhere (derivative -sigma(-t)): no finite optimum, P(y_1 = chi) -> 1",
+    )
+    roots = sp.solve(sp.diff(disagree, t), t)
+    ev.require(
+        len(roots) == 1 and _is_zero(sig(roots[0]) - (1 - p)),
+        f"disagreeing prompt: FOC root t = {roots}, sigma(t) = 1 - p",
+    )
+    q = 1 - theory.expressions["posterior_eos_after_copy"]  # P(go on | copy), 2p/(1+p)
+    # agreeing prompt: y_1 = chi = x_1, a copy: either the exact chain or the short chi, both right.
+    # disagreeing: y_1 = chi (a flip: stop, right) w.p. 1-p; y_1 = x_1 (a copy) w.p. p, then
+    # the chain (right) w.p. q or the short x_1 (wrong)
+    accuracy = sp.Rational(1, 2) * 1 + sp.Rational(1, 2) * ((1 - p) + p * q)
+    long_mass = sp.Rational(1, 2) * q + sp.Rational(1, 2) * p * q
+    short_mass = sp.Rational(1, 2) * (1 - q) + sp.Rational(1, 2) * (1 - p)
+    ev.require(
+        _is_zero(accuracy - (2 + p + p**2) / (2 * (1 + p)))
+        and _is_zero(long_mass - p)
+        and _is_zero(short_mass - (1 - p) * (2 + p) / (2 * (1 + p))),
+        "sampling: accuracy (2 + p + p^2)/(2(1+p)), correct long p, correct short (1-p)(2+p)/(2(1+p))",
+    )
+    for pv in (sp.Rational(1, 10), sp.Rational(2, 5), sp.Rational(3, 4)):
+        ev.require(
+            abs(float(accuracy.subs(p, pv)) - float(theory.walsh_sampling_accuracy(float(pv)))) < 1e-15
+            and abs(float(short_mass.subs(p, pv)) - float(theory.walsh_short_correct(float(pv)))) < 1e-15,
+            f"numeric twins at p = {pv}",
+        )
+    rows, worst = [], 0.0
+    for d in (3, 4):
+        for pv in (0.0, 0.1, 0.3, 0.36, 0.45, 0.6, 0.9):
+            s = model_summary(d, fit_model(d, pv, 1e-7, walsh=True))
+            pred = (
+                float(theory.walsh_sampling_accuracy(pv)),
+                float(theory.walsh_long_fraction(pv)),
+                float(theory.walsh_short_correct(pv)),
+            )
+            got = (s["sampling_accuracy"], s["long_correct"], s["short_correct"])
+            worst = max(worst, max(abs(a - b) for a, b in zip(got, pred)))
+            rows.append((d, pv, s["greedy_accuracy"], s["greedy_length"], float(theory.walsh_greedy_length(pv, d))))
+    ev.require(
+        all(g == 1.0 and gl == e for _, _, g, gl, e in rows),
+        "greedy decoding of the scipy optimum (d, p, accuracy, length, predicted length): "
+        + ", ".join(f"({d},{pv},{g},{gl},{e})" for d, pv, g, gl, e in rows),
+    )
+    ev.require(
+        worst < 1e-4,
+        f"sampling accuracy, correct long and short of the scipy optimum (lambda = 1e-7): max error {worst:.1e}",
+    )
+    linear = model_summary(3, fit_model(3, 0.1, 1e-8))["greedy_accuracy"]
+    ev.note(f"contrast: the linear position 1 gives greedy accuracy {linear} at d = 3, p = 0.1 (Theorem 1)")

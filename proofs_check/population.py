@@ -21,6 +21,18 @@ def prompts(d):
     return np.array(list(itertools.product([1.0, -1.0], repeat=d)))
 
 
+def walsh_features(x):
+    """Every Walsh monomial ``prod_{i in S} x_i`` of ``x``, ``S`` in binary order (empty set first)."""
+    phi = np.ones(1)
+    for v in x:
+        phi = np.concatenate([phi, phi * v])  # S without, then with, this bit
+    return phi
+
+
+def _position1_features(x, walsh):
+    return walsh_features(x) if walsh else x.copy()
+
+
 def _rows(d, position, l=None):
     """Yield ``(features, target, kind)`` per (prompt, demonstration type).
 
@@ -32,8 +44,8 @@ def _rows(d, position, l=None):
         chi = chain[-1]
         for kind in ("long", "short"):
             y1 = x[0] if kind == "long" else chi
-            if position == "1":
-                yield x.copy(), y1, kind
+            if position in ("1", "1-walsh"):
+                yield _position1_features(x, position == "1-walsh"), y1, kind
             elif position == "2a":
                 phi = np.concatenate([x, [y1], y1 * x, [1.0]])  # bias last
                 yield phi, (-1.0 if kind == "long" else 1.0), kind
@@ -99,14 +111,22 @@ def _sig(s):
     return 0.5 * (1.0 + np.tanh(0.5 * s))
 
 
-def fit_model(d, p_long, lambda_):
-    """Regularised population optimum of every position: dict of weight vectors."""
-    model = {}
-    for position in ("1", "2a"):
-        model[position] = minimise(*position_data(d, p_long, position), lambda_)
+def fit_model(d, p_long, lambda_, walsh=False):
+    """Regularised population optimum of every position: dict of weight vectors.
+
+    ``walsh``: position 1 over every Walsh monomial of x (docs/theory.md section 3.12);
+    the model then carries ``"walsh": True`` and its position-1 weights are over those.
+    """
+    model = {"walsh": walsh}
+    model["1"] = minimise(*position_data(d, p_long, "1-walsh" if walsh else "1"), lambda_)
+    model["2a"] = minimise(*position_data(d, p_long, "2a"), lambda_)
     for l in range(2, d + 1):
         model[l] = minimise(*position_data(d, p_long, "chain", l), lambda_)
     return model
+
+
+def _logit1(model, x):
+    return model["1"] @ _position1_features(x, model.get("walsh", False))
 
 
 def response_distribution(d, model, x):
@@ -116,7 +136,7 @@ def response_distribution(d, model, x):
     (EOS implicit): length 1 for a stop after ``y_1``, ``d`` otherwise.
     """
     out = []
-    p1 = _sig(model["1"] @ x)
+    p1 = _sig(_logit1(model, x))
     for y1, py1 in ((1.0, p1), (-1.0, 1.0 - p1)):
         phi2 = np.concatenate([x, [y1], y1 * x, [1.0]])
         p_eos = _sig(model["2a"] @ phi2)
@@ -137,7 +157,7 @@ def response_distribution(d, model, x):
 
 def greedy_response(d, model, x):
     """Greedy decoding (ties: EOS at 2a, ``+1`` for value tokens)."""
-    y1 = 1.0 if model["1"] @ x >= 0 else -1.0
+    y1 = 1.0 if _logit1(model, x) >= 0 else -1.0
     phi2 = np.concatenate([x, [y1], y1 * x, [1.0]])
     if model["2a"] @ phi2 >= 0:
         return (y1,)
@@ -238,7 +258,7 @@ def decomposition(d, model):
     xs = prompts(d)
     for x in xs:
         chain = np.cumprod(x)
-        p_copy = _sig(x[0] * (model["1"] @ x))
+        p_copy = _sig(x[0] * _logit1(model, x))
         g = {}
         for y1 in (1.0, -1.0):
             g[y1] = 1.0 - _sig(model["2a"] @ np.concatenate([x, [y1], y1 * x, [1.0]]))

@@ -15,6 +15,7 @@ REQUIRED_IDS = {
     "posterior_2a",
     "greedy_threshold",
     "sampling_after_pretrain",
+    "walsh_position1",
     "sgd_bound",
     "prop1",
     "prop2",

@@ -297,7 +297,7 @@ def test_sample_lower_bound_is_the_counting_bound():
 
 
 def test_every_public_name_resolves():
-    assert len(theory.__all__) == len(set(theory.__all__)) == 40
+    assert len(theory.__all__) == len(set(theory.__all__)) == 48
     for name in theory.__all__:
         assert not name.startswith("_")
         assert getattr(theory, name) is not None
@@ -323,3 +323,25 @@ assert not training and "numba" not in sys.modules, training
 """
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", code, str(root)], cwd=root, check=True)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.05, 0.3, 0.4, 0.6, 1.0])
+def test_walsh_position1_sampling_decomposes_and_beats_the_linear_class(p):
+    """docs/theory.md 3.12: correct long + correct short = sampling accuracy, and the Walsh
+    class is right at least as often as the linear one at every p (strictly inside (0, 1))."""
+    acc = theory.walsh_sampling_accuracy(p)
+    assert acc == pytest.approx(theory.walsh_long_fraction(p) + theory.walsh_short_correct(p), abs=1e-15)
+    assert acc == pytest.approx(1 - p * (1 - p) / (2 * (1 + p)), abs=1e-15)
+    linear = theory.pretrain_sampling_accuracy(p)
+    assert acc >= linear - 1e-15 and (acc > linear if 0 < p < 1 else True)
+    assert theory.walsh_greedy_accuracy(p) == 1.0
+
+
+def test_walsh_greedy_length_and_cost():
+    assert [theory.walsh_greedy_length(p, 9) for p in (0.1, 0.4, 0.7)] == [1.0, 5.0, 9.0]
+    assert np.isnan(theory.walsh_greedy_length(0.5, 9))
+    agree, disagree = theory.walsh_first_token_probability(0.2)
+    assert agree == 1.0 and disagree == pytest.approx(0.8)
+    # the class's price: rho^2 = 2^d in the generic bound, against d for the linear position 1
+    ratio = theory.walsh_sgd_bound(1e6, 0.1, 0.1, 12) / theory.sgd_excess_loss_bound(1e6, 0.1, 0.1, 12)
+    assert ratio == pytest.approx(2**12 / 12)

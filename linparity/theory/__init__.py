@@ -16,6 +16,8 @@ demonstrations; we write ``p_long``.  One module per idea:
 * :mod:`.finite_lambda`: the STaR map at the stages' own penalties, which predicts the
   plateau below 1 (section 4.8);
 * :mod:`.complexity`: the end-to-end sample complexity and its growth (section 4);
+* :mod:`.walsh`: position 1 over every Walsh monomial of x, a class that can express
+  the parity (section 3.12);
 * :mod:`.symbolic`: the sympy symbols and expressions and the derived growth
   exponents (sections 3 and 4).
 
@@ -89,6 +91,16 @@ from .theorem1 import (
     solve_prop3,
     theorem1_parameters,
 )
+from .walsh import (
+    walsh_feature_count,
+    walsh_first_token_probability,
+    walsh_greedy_accuracy,
+    walsh_greedy_length,
+    walsh_long_fraction,
+    walsh_sampling_accuracy,
+    walsh_sgd_bound,
+    walsh_short_correct,
+)
 
 if TYPE_CHECKING:
     # Resolved at run time by ``__getattr__`` below, which builds them with sympy.
@@ -135,6 +147,14 @@ __all__ = [
     "star_long_fraction",
     "symbols",
     "theorem1_parameters",
+    "walsh_feature_count",
+    "walsh_first_token_probability",
+    "walsh_greedy_accuracy",
+    "walsh_greedy_length",
+    "walsh_long_fraction",
+    "walsh_sampling_accuracy",
+    "walsh_sgd_bound",
+    "walsh_short_correct",
 ]
 
 _SYMBOLIC_ATTRIBUTES = frozenset({"expressions", "greedy_threshold", "symbols"})
