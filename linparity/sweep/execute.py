@@ -204,8 +204,11 @@ def run_sweep(specs, out_dir, *, scheduler=None, workers=1, quiet=False):
                 for future in as_completed(futures):
                     _receive(future, futures[future], out_dir, bar)
             finally:
+                # The client first, as run_adaptive does: a client closed after its
+                # cluster may log the lost connection on stderr, past the one line.
                 client.cancel(list(futures))
                 cluster = client.cluster
+                client.close()
                 if cluster is not None:
                     cluster.close()
     bar.close()
