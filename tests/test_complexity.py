@@ -260,38 +260,49 @@ def test_the_control_reruns_exactly_and_its_round_1_sees_one_wait(tmp_path):
 
 
 def test_trials_that_disagree_on_round_1_are_a_bug():
-    from linparity.complexity.points import _pretrained_wait
+    from linparity.complexity.points import round1_wait
 
-    assert _pretrained_wait([{"first_chain_round1": None}, {"first_chain_round1": 7}]) == 7
+    assert round1_wait([{"first_chain_round1": None}, {"first_chain_round1": 7}]) == 7
+    assert round1_wait([{"first_chain_round1": None}]) is None
     with pytest.raises(RuntimeError, match="disagrees"):
-        _pretrained_wait([{"first_chain_round1": 5}, {"first_chain_round1": 7}])
+        round1_wait([{"first_chain_round1": 5}, {"first_chain_round1": 7}])
 
 
 def test_the_control_is_reported_apart_from_the_law():
+    """Control rows at p_long = 2^-d (p > 0, an exp schedule) must stay out of the law and of
+    the schedules, which they would enter if they were read as the main search's."""
     from linparity.complexity.report import fit_report
 
-    def record(d, seed, budget, n):
+    def record(d, p, seed, budget, schedule, n):
         return {
-            "d": d, "p_long": 0.1 if budget == "long" else 0.0, "seed": seed, "rl": "star",
-            "schedule": "p=0.1" if budget == "long" else "p=0", "budget": budget, "reached": True,
-            "l_min": n // 10, "n_min": n, "stage": "round 3", "trials": [{}], "monotone": True,
-            "violations": [], "wall_seconds": 1.0, "error": None, "command": "x",
-            "n_rl_min": n - 100_000 if budget == "round" else None, "first_chain": 2**d,
-            "pretrained_wait": 2**d, "pretrain_p_copy_go": 0.08,
+            "d": d, "p_long": p, "seed": seed, "rl": "star", "schedule": schedule, "budget": budget,
+            "reached": True, "l_min": 100, "l_max": 10**6, "n_min": n, "stage": "round 3", "trials": [{}],
+            "monotone": True, "violations": [], "wall_seconds": 1.0, "error": None, "command": "x",
+            "n_rl_min": n - 100_000 if budget == "round" else None, "first_chain": None,
+            "pretrained_wait": 3 * 2**d if budget == "round" else None, "pretrain_p_copy_go": 0.08,
         }  # fmt: skip
 
     rng = np.random.default_rng(3)
-    control = [
-        record(d, s, "round", 100_000 + int(2 ** (0.9 * d) * rng.uniform(1, 1.3)))
-        for d in range(4, 13)
-        for s in range(4)
+    law = [
+        record(d, p, s, "long", f"p={p:g}", int(40 * d**2 * p**-0.9 * rng.uniform(0.95, 1.05)))
+        for d in (8, 16, 32)
+        for p in (0.3, 0.1, 0.03)
+        for s in range(3)
     ]
-    fit = fit_report(control)
-    c = fit["control"]["p=0"]
+    control = [
+        record(d, 2.0**-d, s, "round", "exp:1:1", 100_000 + int(2 ** (0.9 * d) * rng.uniform(1, 1.3)))
+        for d in range(4, 13)
+        for s in range(3)
+    ]
+    alone = fit_report(law)
+    fit = fit_report(law + control)
+    assert fit["n_min"] == alone["n_min"] and fit["schedules"] == {} == alone["schedules"]
+    c = fit["control"]["exp:1:1"]
     assert c["n_rl_min_bits_per_d_ci"][0] < 0.9 < c["n_rl_min_bits_per_d_ci"][1]
-    assert c["pretrained_wait_bits_per_d"] == pytest.approx(1.0)
-    assert c["chance_wait_bits_per_d"] == pytest.approx(1.0)
-    assert fit["n_min"] is None and fit["schedules"] == {}  # the control never enters the law
+    assert c["pretrained_wait_bits_per_d"] == pytest.approx(1.0) and c["wait_censored"] == 0
+    # read as the main search's rows, the control would change the law: the check can fail
+    relabelled = [{**r, "budget": "long"} for r in control]
+    assert fit_report(law + relabelled)["schedules"] != {}
 
 
 def test_ntp_alone_gets_its_own_law_in_the_distance_to_one_third():

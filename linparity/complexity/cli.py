@@ -207,14 +207,18 @@ def _print_fit(fit):
         parts = [
             f"{name} {c[key + '_bits_per_d']:.3f} {_ci(c[key + '_bits_per_d_ci'])}"
             for key, name in (
-                ("pretrained_wait", "first chain, pre-trained model"),
-                ("first_chain", "first chain in the minimal run"),
+                ("pretrained_wait", "first kept chain"),
                 ("n_rl_min", "RL prompts to 0.99"),
                 ("chance_wait", "chance"),
             )
             if key + "_bits_per_d" in c
         ]
-        sys.stdout.write(f"control {label}: bits per unit d: {', '.join(parts) or '- (needs two or more d)'}\n")
+        notes = ""
+        if c.get("wait_censored"):
+            notes += f"; {c['wait_censored']} waits censored (above every round 1 tried)"
+        if c.get("at_grid_top"):
+            notes += f"; reached only at the grid's top (d, seed): {c['at_grid_top']}"
+        sys.stdout.write(f"control {label}: bits per unit d: {', '.join(parts) or '- (needs two or more d)'}{notes}\n")
     if not fit["schedules"] and law is None and fit.get("control"):
         return
     if law is None:

@@ -22,6 +22,7 @@ __all__ = [
     "Point",
     "PointDriver",
     "command_line",
+    "round1_wait",
     "run_serially",
     "trial_config",
     "trial_max_samples",
@@ -122,18 +123,37 @@ def command_line(point, value):
     return shlex.join(args)
 
 
-def _pretrained_wait(trials):
-    """Prompts the pre-trained model needs for a first correct long answer, as seen in the
-    first round of the control's trials (``None`` if no trial's first round reached it).
+def round1_wait(trials):
+    """Prompts the pre-trained model needs for a first correct long answer, from round 1 of
+    the control's trials (docs/theory.md section 4.14).
 
     The control's pre-training is the same in every trial of a point, so every round 1
     draws the same prompts and responses from the same model: the trials that see the
     chain must agree, and a disagreement is a bug (raised).
+
+    Parameters
+    ----------
+    trials : list of dict
+        A point's trials, each with ``first_chain_round1`` (None if its round 1 kept no
+        long answer).
+
+    Returns
+    -------
+    int or None
+        The wait; ``None`` if no trial's round 1 was long enough to see it (the wait is
+        then censored: above the largest round size tried, which the point records).
     """
     seen = {t["first_chain_round1"] for t in trials if t.get("first_chain_round1") is not None}
     if len(seen) > 1:
         raise RuntimeError(f"round 1 of one point's trials disagrees on the first chain: {sorted(seen)}")
     return seen.pop() if seen else None
+
+
+def _censoring(point, trials):
+    """The largest round size tried when no round 1 saw a chain (the wait exceeds it); else None."""
+    if point.budget != "round" or round1_wait(trials) is not None or not trials:
+        return None
+    return max(t["l"] for t in trials)
 
 
 def _first_chain(result):
@@ -248,7 +268,8 @@ class PointDriver:
             "l_max": grid_value(search.k_max),
             "n_rl_min": best["samples"] - best["pretrain_samples"] if best else None,
             "first_chain": best["first_chain"] if best else None,
-            "pretrained_wait": _pretrained_wait(trials) if point.budget == "round" else None,
+            "pretrained_wait": round1_wait(trials) if point.budget == "round" else None,
+            "wait_censored_above": _censoring(point, trials),
             "pretrain_p_copy_go": best["pretrain_p_copy_go"] if best else None,
             "trials": trials,
             "wall_seconds": sum(t["wall_seconds"] for t in trials),

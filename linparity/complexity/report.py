@@ -35,7 +35,15 @@ SUMMARY_FIELDS = (
     "command",
 )
 #: Columns of the control (``--budget round``, docs/theory.md 4.14); empty for the main search.
-CONTROL_FIELDS = ("budget", "n_rl_min", "first_chain", "pretrained_wait", "pretrain_p_copy_go", "chance_wait")
+CONTROL_FIELDS = (
+    "budget",
+    "at_grid_top",
+    "n_rl_min",
+    "first_chain",
+    "pretrained_wait",
+    "pretrain_p_copy_go",
+    "chance_wait",
+)
 #: The columns of ``summary.csv``: the command last, since it is the longest.
 CSV_FIELDS = SUMMARY_FIELDS[:-1] + CONTROL_FIELDS + SUMMARY_FIELDS[-1:]
 
@@ -71,6 +79,8 @@ def summary_rows(records):
         for k in ("n_rl_min", "first_chain", "pretrained_wait", "pretrain_p_copy_go"):
             row[k] = r.get(k) if row["budget"] == "round" else None
         row["chance_wait"] = chance_wait(r["d"], row["pretrain_p_copy_go"])
+        # reached only at the grid's top: no step above it could be run for the check
+        row["at_grid_top"] = bool(r["reached"] and r["l_min"] == r.get("l_max"))
         rows.append(row)
     rows.sort(key=lambda r: (r["budget"], r["schedule"], r["rl"], r["d"], -r["p_long"], r["seed"]))
     return rows
@@ -142,15 +152,28 @@ def _schedule_fits(rows, law, rng):
     return out
 
 
+def _positive(value):
+    return value is not None and value > 0
+
+
 def _control(rows, rng):
-    """Per schedule of the control: log2 of each count against d, slope in bits per unit d."""
+    """Per schedule of the control: log2 of each count against d, slope in bits per unit d.
+
+    ``first_chain`` (the minimal run's own first chain) equals ``pretrained_wait`` wherever
+    the minimal round size is at least the wait, since every round 1 draws the same
+    stream; ``pretrained_wait`` is the measurement, ``first_chain`` kept for reference.
+    """
     out = {}
     for label in sorted({r["schedule"] for r in rows}):
         ok = [r for r in rows if r["schedule"] == label and r["reached"]]
         entry = {"d": sorted({r["d"] for r in ok}), "points": len([r for r in rows if r["schedule"] == label])}
         entry["points_reached"] = len(ok)
+        # A wait not seen in any round 1 is censored (above the largest round tried):
+        # dropping such points would bias the slope towards short waits, so they are counted.
+        entry["wait_censored"] = sum(r["pretrained_wait"] is None for r in ok)
+        entry["at_grid_top"] = [[r["d"], r["seed"]] for r in ok if r["at_grid_top"]]
         for key in ("first_chain", "pretrained_wait", "n_rl_min", "n_min", "chance_wait"):
-            have = [r for r in ok if r[key]]
+            have = [r for r in ok if _positive(r[key])]
             if len({r["d"] for r in have}) < 2:
                 continue
             fit = fit_rate(
@@ -159,9 +182,9 @@ def _control(rows, rng):
             entry[f"{key}_bits_per_d"], entry[f"{key}_bits_per_d_ci"] = fit["value"], fit["ci"]
         entry["median_log2"] = {
             str(d): {
-                key: float(np.median([np.log2(r[key]) for r in ok if r["d"] == d and r[key]]))
+                key: float(np.median([np.log2(r[key]) for r in ok if r["d"] == d and _positive(r[key])]))
                 for key in ("first_chain", "pretrained_wait", "n_rl_min", "chance_wait")
-                if any(r[key] for r in ok if r["d"] == d)
+                if any(_positive(r[key]) for r in ok if r["d"] == d)
             }
             for d in entry["d"]
         }
