@@ -132,6 +132,12 @@ def test_fit_recovers_known_exponents_from_synthetic_data():
         ds, 3 * 2.0 ** (0.5 * ds) * np.exp(rng.normal(0, 0.1, len(ds))), seeds, kind="exp", rng=rng
     )
     assert rate["ci"][0] < 0.5 < rate["ci"][1]
+    # the per-seed Student-t intervals beside the bootstrap's
+    assert rate["ci_seed_t"][0] < 0.5 < rate["ci_seed_t"][1]
+    assert (
+        fit["a_ci_seed_t"][0] < 2.5 < fit["a_ci_seed_t"][1]
+        and fit["beta_ci_seed_t"][0] < 1.2 < fit["beta_ci_seed_t"][1]
+    )
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,10 @@
 docs/theory.md section 4.13.  The automatic budgets of :mod:`linparity.config` spend
 ``long_target / p_long`` samples whether or not fewer would do, so what a sweep
 records as "samples to generalise" is the budget rule's spending.  This package
-measures the *minimum* instead: for a point ``(d, p_long, seed)`` the smallest
-per-stage long count ``L`` (floors off) at which the run reaches greedy accuracy
-0.99, and ``N_min``, the samples that run drew.
+measures the *minimum* instead, within the one-parameter family of budgets that
+``L`` sets: for a point ``(d, p_long, seed)`` the smallest per-stage long count ``L``
+(floors off) at which the run reaches greedy accuracy 0.99, and ``N_min``, the
+samples that run drew.
 
 :mod:`.search` (the bracketing and bisection over a geometric grid, a pure state
 machine), :mod:`.points` (a point's trials and record), :mod:`.fit` (the law

@@ -59,7 +59,9 @@ def fit_law(ds, ps, ns, seeds, *, terms=("d", "p"), n_boot=2000, rng, keep_draws
     dict
         ``C``, ``a`` and ``a_ci`` (if "d"), ``beta`` and ``beta_ci`` (if "p"),
         ``residual_sd`` (of ln N), ``points`` (distinct (d, p)), ``observations``,
-        ``seeds`` (distinct), ``n_boot``.  Raises ValueError if the design cannot
+        ``seeds`` (distinct), ``n_boot``, and ``a_ci_seed_t`` / ``beta_ci_seed_t``: the
+        Student-t interval of the mean of per-seed fits (wider than the bootstrap's with
+        few seeds; None if no two seeds identify the terms alone).  Raises ValueError if the design cannot
         identify the terms (fewer than two distinct values of a fitted variable).
     """
     ds, ps, ns, seeds = _check(ds, ps, ns, seeds)
@@ -88,14 +90,37 @@ def fit_law(ds, ps, ns, seeds, *, terms=("d", "p"), n_boot=2000, rng, keep_draws
     out["observations"] = int(len(ns))
     out["seeds"] = int(len(unique_seeds))
     out["n_boot"] = int(len(boots))
+    # The percentile bootstrap over a handful of seeds is too narrow; beside it, the
+    # interval of the per-seed fits' mean (Student t with seeds - 1 degrees of freedom).
+    per_seed = [
+        _lstsq(x[seeds == s_], y[seeds == s_])
+        for s_ in unique_seeds
+        if np.linalg.matrix_rank(x[seeds == s_]) == x.shape[1]
+    ]
+    for i, name in enumerate(names[1:], start=1):
+        out[f"{name}_ci_seed_t"] = _t_interval([c[i] for c in per_seed])
     if keep_draws:
         out["draws"] = boots
     return out
 
 
 def law_band(law, ds, ps, level=0.95):
-    """The pointwise bootstrap band of a law fitted with ``keep_draws=True`` (d and p terms):
-    ``(low, high)`` of ``C d^a p^-beta`` at each (d, p), from the draws' percentiles."""
+    """The pointwise bootstrap band of a fitted law (docs/theory.md 5.11).
+
+    Parameters
+    ----------
+    law : dict
+        A :func:`fit_law` result with both terms, fitted with ``keep_draws=True``.
+    ds, ps : array_like
+        Where to evaluate ``C d^a p^-beta`` (broadcast against each other).
+    level : float
+        Coverage of the band.
+
+    Returns
+    -------
+    low, high : ndarray
+        The draws' percentiles of the law at each (d, p).
+    """
     draws = law["draws"]
     ds, ps = np.broadcast_arrays(np.asarray(ds, dtype=float), np.asarray(ps, dtype=float))
     ln = draws[:, :1] + draws[:, 1:2] * np.log(ds.ravel()) + draws[:, 2:3] * np.log(1.0 / ps.ravel())
@@ -105,9 +130,27 @@ def law_band(law, ds, ps, level=0.95):
 
 
 def fit_rate(ds, ns, seeds, *, kind, n_boot=2000, rng):
-    """Growth of ``N`` against ``d`` along a schedule: the exponent (``kind="poly"``, ``N ~ d^e``)
-    or the rate in bits per unit d (``kind="exp"``, ``N ~ 2^(e d)``), with a 95% bootstrap
-    interval over seeds.  Returns ``{"value", "ci", "observations", "seeds"}``."""
+    """Growth of ``N`` against ``d`` along a schedule, with 95% intervals over seeds.
+
+    docs/theory.md section 4.13: the exponent (``kind="poly"``, ``N ~ d^e``) or the rate
+    in bits per unit d (``kind="exp"``, ``N ~ 2^(e d)``).
+
+    Parameters
+    ----------
+    ds, ns, seeds : array_like
+        One entry per reached point: dimension, count, seed.
+    kind : {"poly", "exp"}
+    n_boot : int
+        Bootstrap draws (seeds resampled with replacement).
+    rng : numpy.random.Generator
+        Explicit random state of the bootstrap.
+
+    Returns
+    -------
+    dict
+        ``value`` (least squares on log2 N), ``ci`` (percentile bootstrap), ``ci_seed_t``
+        (Student t over the per-seed slopes), ``observations``, ``seeds``.
+    """
     if kind not in ("poly", "exp"):
         raise ValueError(f"kind must be 'poly' or 'exp', got {kind!r}")
     ds, _, ns, seeds = _check(ds, np.ones(len(ds)), ns, seeds)
@@ -123,14 +166,50 @@ def fit_rate(ds, ns, seeds, *, kind, n_boot=2000, rng):
         if len(np.unique(xcol[idx])) >= 2:
             boots.append(_lstsq(x[idx], y[idx])[1])
     ci = [float(v) for v in np.percentile(boots, [2.5, 97.5])] if boots else None
-    return {"value": slope, "ci": ci, "observations": int(len(ns)), "seeds": int(len(unique_seeds))}
+    per_seed = [
+        _lstsq(x[seeds == s_], y[seeds == s_])[1] for s_ in unique_seeds if len(np.unique(xcol[seeds == s_])) >= 2
+    ]
+    return {
+        "value": slope,
+        "ci": ci,
+        "ci_seed_t": _t_interval(per_seed),
+        "observations": int(len(ns)),
+        "seeds": int(len(unique_seeds)),
+    }
+
+
+def _t_interval(values, level=0.95):
+    """Student-t interval of the mean of per-seed estimates; None for fewer than two."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return None
+    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return [float(values.mean() - half), float(values.mean() + half)]
 
 
 def law_along(law, ds, p_of_d, *, kind):
-    """What a fitted law predicts along a schedule ``p = p_of_d(d)``: the law's values at
-    ``ds`` and the slope of their log2 against log2 d (``kind="poly"``) or d (``"exp"``),
-    the quantity :func:`fit_rate` measures.  Returns ``(values, slope)``; slope ``None``
-    for fewer than two d."""
+    """What a fitted law predicts along a schedule ``p = p_of_d(d)`` (docs/theory.md 4.13).
+
+    Parameters
+    ----------
+    law : dict
+        A :func:`fit_law` result with ``C``, ``a``, ``beta``.
+    ds : array_like
+        Dimensions of the schedule.
+    p_of_d : callable
+        ``p_long`` of the schedule at ``d``.
+    kind : {"poly", "exp"}
+        Slope against log2 d or against d: the quantity :func:`fit_rate` measures.
+
+    Returns
+    -------
+    values : ndarray
+        The law at every ``d``.
+    slope : float or None
+        Slope of their log2; None for fewer than two d.
+    """
     ds = np.asarray(ds, dtype=float)
     ps = np.array([p_of_d(d) for d in ds], dtype=float)
     values = law["C"] * ds ** law["a"] * ps ** -law["beta"]

@@ -69,7 +69,20 @@ def load_points(points_dir):
 
 
 def summary_rows(records):
-    """One row per point record, sorted by schedule, d, p_long, seed."""
+    """The rows of ``summary.csv`` (docs/theory.md 4.13, 4.14).
+
+    Parameters
+    ----------
+    records : list of dict
+        Point records (:class:`linparity.complexity.PointDriver`).
+
+    Returns
+    -------
+    list of dict
+        One row per point with :data:`CSV_FIELDS` (trials counted, violations joined,
+        the control's columns None for the main search), sorted by budget, schedule,
+        rl, d, decreasing p_long, seed.
+    """
     rows = []
     for r in records:
         row = {k: r[k] for k in SUMMARY_FIELDS if k not in ("trials", "violations")}
@@ -87,8 +100,22 @@ def summary_rows(records):
 
 
 def chance_wait(d, p_copy_go):
-    """docs/theory.md 4.14: expected prompts to a first correct chain when the chain is untrained: each of its
-    d - 1 tokens is right with probability 1/2, so 1 / (P(copy, go on) 2^(1 - d))."""
+    """Expected prompts to a first correct chain when the chain is untrained (docs/theory.md 4.14).
+
+    Each of the chain's d - 1 tokens is right with probability 1/2, so the wait is
+    geometric with mean ``2^(d-1) / P(copy, go on)``.
+
+    Parameters
+    ----------
+    d : int
+    p_copy_go : float or None
+        ``P(y_1 = x_1, go on)`` of the pre-trained model, measured.
+
+    Returns
+    -------
+    float or None
+        None if ``p_copy_go`` is None or 0.
+    """
     if not p_copy_go:
         return None
     return 2.0 ** (d - 1) / p_copy_go
@@ -105,13 +132,19 @@ def _theory_numbers():
     }
 
 
-def _law(rows, key, rng):
+def _law(rows, key, rng, keep_draws=False):
     ok = [r for r in rows if r["reached"] and r["schedule"].startswith("p=") and r["p_long"] > 0]
     ds = [r["d"] for r in ok]
     ps = [r["p_long"] for r in ok]
     if len(set(ds)) < 2 or len(set(ps)) < 2:
         return None
-    return fit_law(ds, ps, [r[key] for r in ok], [r["seed"] for r in ok], rng=rng)
+    return fit_law(ds, ps, [r[key] for r in ok], [r["seed"] for r in ok], rng=rng, keep_draws=keep_draws)
+
+
+def _predicted_growth_ci(law, ds, p_of_d, kind):
+    """95% interval of the law's predicted growth along a schedule, over its bootstrap draws."""
+    slopes = [law_along({"C": np.exp(c[0]), "a": c[1], "beta": c[2]}, ds, p_of_d, kind=kind)[1] for c in law["draws"]]
+    return [float(v) for v in np.percentile(slopes, [2.5, 97.5])]
 
 
 def _margin_law(rows, rng):
@@ -141,8 +174,11 @@ def _schedule_fits(rows, law, rng):
                 [r["d"] for r in ok], [r["n_min"] for r in ok], [r["seed"] for r in ok], kind=sched.kind, rng=rng
             )
             entry["measured"], entry["measured_ci"] = fit["value"], fit["ci"]
+            entry["measured_ci_seed_t"] = fit["ci_seed_t"]
         if law is not None and entry["d"]:
             entry["fitted_law_predicts"] = law_along(law, entry["d"], sched.p_long, kind=sched.kind)[1]
+            if len(entry["d"]) >= 2:
+                entry["fitted_law_predicts_ci"] = _predicted_growth_ci(law, entry["d"], sched.p_long, sched.kind)
         entry["theory_sufficient"] = float(
             theory.polynomial_degree(sched.a) if sched.kind == "poly" else theory.exponential_rate(sched.a)
         )
@@ -193,20 +229,34 @@ def _control(rows, rng):
 
 
 def fit_report(records, *, seed=0):
-    """The ``fit.json`` of a search directory: the law of N_min and of L_min, the schedules, the control.
+    """The ``fit.json`` of a search directory (docs/theory.md 4.13, 4.14).
 
-    ``None`` entries where the grid does not allow a fit (one d or one p_long).
+    Parameters
+    ----------
+    records : list of dict
+        Every point record of the directory.
+    seed : int
+        Seed of the bootstraps' random state.
+
+    Returns
+    -------
+    dict
+        ``n_min`` and ``l_min`` (the law over NTP then STaR's fixed-p points),
+        ``theory`` (the counting bound's and the construction's exponents),
+        ``schedules`` (growth along each schedule beside the law's prediction),
+        ``control`` (section 4.14), ``ntp_alone``, point counts, the non-monotone
+        points and the trials' total seconds; ``None`` where the grid allows no fit.
     """
     rng = np.random.default_rng(seed)
     every = summary_rows(records)
     rows = [r for r in every if r["budget"] == "long" and r["rl"] == "star"]
     ntp_alone = [r for r in every if r["budget"] == "long" and r["rl"] == "none"]
     control = [r for r in every if r["budget"] == "round"]
-    law = _law(rows, "n_min", rng)
+    law = _law(rows, "n_min", rng, keep_draws=True)
     out = {
         "law": "N_min = C d^a p_long^-beta, least squares on ln N over reached (d, p_long, seed); "
         "95% intervals by bootstrap over seeds",
-        "n_min": law,
+        "n_min": None if law is None else {k: v for k, v in law.items() if k != "draws"},
         "l_min": _law(rows, "l_min", rng),
         "theory": _theory_numbers(),
         "schedules": _schedule_fits(rows, law, rng),

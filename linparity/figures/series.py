@@ -13,6 +13,17 @@ PROPOSITIONS = ("prop1", "prop2", "prop3")
 PHASES = ("ntp", "star")
 
 
+#: The parameter of each schedule: kappa of p = d^-kappa, k of p = 2^(-d/k).
+SCHEDULE_PARAMETERS = {"poly": 1.0, "exp": 4.0}
+
+
 def schedule(name, d):
     """p_long of schedule ``name`` at dimension ``d``."""
-    return 1.0 / d if name == "poly" else 2.0 ** (-d / 4)
+    a = SCHEDULE_PARAMETERS[name]
+    return 1.0 / float(d) ** a if name == "poly" else 2.0 ** (-d / a)
+
+
+def counting_growth(name):
+    """The counting lower bound's growth along schedule ``name``: exponent kappa, or 1/k bits per unit d."""
+    a = SCHEDULE_PARAMETERS[name]
+    return a if name == "poly" else 1.0 / a

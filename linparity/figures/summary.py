@@ -11,7 +11,7 @@ import numpy as np
 from .. import theory
 from ..evaluate import GENERALISE_ACCURACY
 from . import predict
-from .series import PHASES, PROPOSITIONS, RL_ALGORITHMS, SCHEDULES
+from .series import PHASES, PROPOSITIONS, RL_ALGORITHMS, SCHEDULE_PARAMETERS, SCHEDULES, counting_growth
 from .store import select, values
 
 
@@ -212,8 +212,12 @@ def thresholds(record):
             "measured": growth["value"],
             "measured_ci": growth["ci"],
             "fitted_law_predicts": along[name]["growth"],
-            "counting_lower_bound": 1.0 if name == "poly" else 0.25,
-            "theory_sufficient": float(theory.polynomial_degree(1.0) if name == "poly" else theory.exponential_rate(4)),
+            "counting_lower_bound": counting_growth(name),
+            "theory_sufficient": float(
+                theory.polynomial_degree(SCHEDULE_PARAMETERS[name])
+                if name == "poly"
+                else theory.exponential_rate(SCHEDULE_PARAMETERS[name])
+            ),
             "unit": "exponent of d" if name == "poly" else "bits per unit d",
         }
     out["non_monotone"] = sum(not r["monotone"] for r in record["tables"]["points"])
