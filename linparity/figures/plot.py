@@ -335,7 +335,9 @@ def control(record):
             np.median([np.log2(complexity.chance_wait(d, r["pretrain_p_copy_go"])) for r in rows if r["d"] == d])
             for d in ds
         ]
-        ax.plot(ds, chance, **PREDICTED, label=f"chance 2^(d-1) / P(copy, go): {n['chance']:.2f} bits/d")
+        # At p_long > 0 pre-training has trained the chain somewhat: chance is then a reference
+        what = "chance" if name == "zero" else "reference: chance for an untrained chain"
+        ax.plot(ds, chance, **PREDICTED, label=f"{what} 2^(d-1) / P(copy, go): {n['chance']:.2f} bits/d")
         ax.set(xlabel="d", title=titles[name])
         ax.set_ylim(0, ax.get_ylim()[1] + 7)  # room for the legend above the points
         ax.legend(fontsize=7, loc="upper left")
