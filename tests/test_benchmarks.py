@@ -33,6 +33,17 @@ def test_torch_baseline_runs_algorithm3():
     np.testing.assert_allclose(torch.cat(avg).numpy(), want, rtol=1e-8, atol=1e-10)
 
 
+def test_jax_baseline_computes_algorithm3():
+    import pytest
+
+    pytest.importorskip("jax")
+    for d, p in ((3, 0.5), (8, 0.3)):
+        batch = task.draw_demonstrations(200, d, p, key=4)
+        lam = ntp.default_lambdas(d, 200, int(200 * p))
+        want = ntp.Algorithm3(d, lam).partial_fit(*batch).model().theta
+        np.testing.assert_allclose(ntp_sgd.jax_algorithm3(d, lam, *batch), want, rtol=1e-10, atol=1e-12)
+
+
 def test_benchmark_records_have_the_documented_fields():
     results = ntp_sgd.run((8,), quick=True)
     assert {r["impl"] for r in results} >= {"linparity", "numpy"}
