@@ -33,6 +33,24 @@ def test_torch_baseline_runs_algorithm3():
     np.testing.assert_allclose(torch.cat(avg).numpy(), want, rtol=1e-8, atol=1e-10)
 
 
+def test_jax_sampling_baseline_equals_numpy_and_the_kernels():
+    import pytest
+
+    pytest.importorskip("jax")
+    d = 8
+    rng = np.random.default_rng(0)
+    model = random_model(d, rng)
+    x = task.draw_prompts(400, d, key=3).astype(float)
+    u = rng.random((400, d + 1))
+    blocks = ref.split(model.theta, d)
+    y, p_long, p_short = sampling.jax_sample_and_score(blocks, x, u)
+    y_np, _, _ = sampling.sample_and_score(np, blocks, x, u)
+    np.testing.assert_array_equal(y, y_np)
+    stats = model.response_stats(x.astype(np.int8))
+    np.testing.assert_allclose(p_long, stats[:, 0], rtol=1e-10)
+    np.testing.assert_allclose(p_short, stats[:, 1], rtol=1e-10)
+
+
 def test_jax_baseline_computes_algorithm3():
     import pytest
 
