@@ -149,13 +149,6 @@ def round1_wait(trials):
     return seen.pop() if seen else None
 
 
-def _censoring(point, trials):
-    """The largest round size tried when no round 1 saw a chain (the wait exceeds it); else None."""
-    if point.budget != "round" or round1_wait(trials) is not None or not trials:
-        return None
-    return max(t["l"] for t in trials)
-
-
 def _first_chain(result):
     """RL prompts drawn until STaR first kept a correct long answer (None if it never did)."""
     drawn = 0
@@ -256,6 +249,8 @@ class PointDriver:
         trials = [self.trials[point][j] for j in sorted(self.trials[point])]
         best = self.trials[point].get(k) if k is not None else None
         violations = search.violations()
+        control = point.budget == "round"
+        wait = round1_wait(trials) if control else None
         record = {
             **dataclasses.asdict(point),
             "reached": best is not None,
@@ -268,8 +263,9 @@ class PointDriver:
             "l_max": grid_value(search.k_max),
             "n_rl_min": best["samples"] - best["pretrain_samples"] if best else None,
             "first_chain": best["first_chain"] if best else None,
-            "pretrained_wait": round1_wait(trials) if point.budget == "round" else None,
-            "wait_censored_above": _censoring(point, trials),
+            "pretrained_wait": wait,
+            # no round 1 saw a chain: the wait exceeds the largest round size tried
+            "wait_censored_above": max(t["l"] for t in trials) if control and wait is None and trials else None,
             "pretrain_p_copy_go": best["pretrain_p_copy_go"] if best else None,
             "trials": trials,
             "wall_seconds": sum(t["wall_seconds"] for t in trials),

@@ -132,10 +132,11 @@ def _theory_numbers():
     }
 
 
-def _law(rows, key, rng, keep_draws=False):
-    ok = [r for r in rows if r["reached"] and r["schedule"].startswith("p=") and r["p_long"] > 0]
+def _law(rows, key, rng, keep_draws=False, threshold=0.0):
+    """The law of ``key`` over the reached fixed-p rows, in ``p_long - threshold`` (rows above it)."""
+    ok = [r for r in rows if r["reached"] and r["schedule"].startswith("p=") and r["p_long"] > threshold]
     ds = [r["d"] for r in ok]
-    ps = [r["p_long"] for r in ok]
+    ps = [r["p_long"] - threshold for r in ok]
     if len(set(ds)) < 2 or len(set(ps)) < 2:
         return None
     return fit_law(ds, ps, [r[key] for r in ok], [r["seed"] for r in ok], rng=rng, keep_draws=keep_draws)
@@ -148,15 +149,10 @@ def _predicted_growth_ci(law, ds, p_of_d, kind):
 
 
 def _margin_law(rows, rng):
-    """NTP alone's ``N_min = C d^a (p - 1/3)^-gamma``: Theorem 1's threshold sets the scale
-    of its difficulty (``gamma`` reported as ``beta`` of the margin); None without two
-    margins above 0."""
-    ok = [r for r in rows if r["reached"] and r["schedule"].startswith("p=") and r["p_long"] > 1 / 3]
-    if len({r["d"] for r in ok}) < 2 or len({r["p_long"] for r in ok}) < 2:
-        return None
-    margins = [r["p_long"] - 1 / 3 for r in ok]
-    fit = fit_law([r["d"] for r in ok], margins, [r["n_min"] for r in ok], [r["seed"] for r in ok], rng=rng)
-    return {**fit, "law": "N_min = C d^a (p_long - 1/3)^-beta"}
+    """NTP alone's ``N_min = C d^a (p - 1/3)^-beta``: Theorem 1's threshold sets the scale
+    of its difficulty; None without two margins above 0."""
+    fit = _law(rows, "n_min", rng, threshold=1 / 3)
+    return None if fit is None else {**fit, "law": "N_min = C d^a (p_long - 1/3)^-beta"}
 
 
 def _schedule_fits(rows, law, rng):

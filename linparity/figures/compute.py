@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import ntp, theory
 from ..config import SimulationConfig
-from ..evaluate import eval_prompts, evaluate, first_generalising, samples_to_generalise, stages
+from ..evaluate import eval_prompts, evaluate, first_generalising, stages
 from ..experiment import run
 from ..task import STREAM_PRETRAIN, draw_demonstrations, stream_key
 from .series import PROPOSITIONS, RL_ALGORITHMS, SCHEDULES, schedule
@@ -261,15 +261,10 @@ def _complexity_runner(runs):
     fixed-p points of ``thresholds``) then run it once.  The result gets the ``sweep``
     section that :class:`linparity.complexity.PointDriver` reads, as on a worker.
     """
-    from ..sweep import run_key
+    from ..sweep import with_sweep_section
 
-    def runner(spec):
-        result = dict(runs.run(**spec["config"]))
-        generalised = samples_to_generalise(result, spec["budget"], spec["threshold"])
-        result["sweep"] = {"key": run_key(spec), "generalised": generalised}
-        return result
-
-    return runner
+    # a copy: the cached record stays as simulate made it, for the other figures
+    return lambda spec: with_sweep_section(dict(runs.run(**spec["config"])), spec)
 
 
 #: The columns of a figure's table of searched points.
@@ -291,6 +286,11 @@ def _search(points, runs, l_start, l_max, series=None):
         row.update(trials=len(r["trials"]), monotone=r["monotone"])
         rows.append(row)
     return rows
+
+
+def _search_range(settings):
+    """First and largest long count the figures' minimal-budget searches try."""
+    return settings.pick(1000, 100), settings.pick(400_000, 2_000)
 
 
 def _law_points(settings):
@@ -326,7 +326,7 @@ def thresholds(settings, runs):
     ]
     _, _, law = _law_points(settings)
     kind = {label: name for name, label in labels.items()}
-    rows = _search(points + law, runs, q(1000, 100), q(400_000, 2_000), lambda p: kind.get(p.schedule, "law"))
+    rows = _search(points + law, runs, *_search_range(settings), lambda p: kind.get(p.schedule, "law"))
     return _record({"d": dims, "schedules": SCHEDULES, "grid_ratio": complexity.GRID_RATIO}, points=rows)
 
 
@@ -462,7 +462,7 @@ def phase_diagram(settings, runs):
         "long_target": int(long_target),
         "seed": seed,
     }
-    law = _search(_law_points(settings)[2], runs, q(1000, 100), q(400_000, 2_000))
+    law = _search(_law_points(settings)[2], runs, *_search_range(settings))
     return _record(parameters, accuracy=rows, law=law)
 
 
@@ -478,9 +478,8 @@ def sample_complexity(settings, runs):
     """
     from .. import complexity
 
-    q = settings.pick
     ds, ps, points = _law_points(settings)
-    rows = _search(points, runs, q(1000, 100), q(400_000, 2_000))
+    rows = _search(points, runs, *_search_range(settings))
     return _record({"d": ds, "p_long": ps, "grid_ratio": complexity.GRID_RATIO}, points=rows)
 
 

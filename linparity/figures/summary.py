@@ -165,9 +165,14 @@ def rounds_to_generalise(record):
     }
 
 
+def _reached(record, column, table="points", **match):
+    """The reached rows matching ``match`` that have a value of ``column`` (a censored wait has none)."""
+    return [r for r in select(record, table, column, **match) if r["reached"] and r[column] is not None]
+
+
 def searched(record, column, **match):
     """d and, per d, the values of ``column`` over the seeds of the reached points matching ``match``."""
-    rows = [r for r in select(record, "points", column, **match) if r["reached"] and r[column]]
+    rows = _reached(record, column, **match)
     ds = sorted({r["d"] for r in rows})
     return ds, [[r[column] for r in rows if r["d"] == d] for d in ds]
 
@@ -176,7 +181,7 @@ def _growth(record, column, kind, **match):
     """``fit_rate`` of ``column`` against d over the reached points matching ``match`` (fixed seed)."""
     from .. import complexity
 
-    rows = [r for r in select(record, "points", column, **match) if r["reached"] and r[column]]
+    rows = _reached(record, column, **match)
     fit = complexity.fit_rate(
         [r["d"] for r in rows],
         [r[column] for r in rows],
@@ -314,16 +319,7 @@ def phase_grids(record):
 def law_boundary(record):
     """Per d of ``phase_diagram``: the p_long at which the law fitted to its ``law`` table
     reaches the budget, ``(C d^a / budget)^(1 / beta)``, and the law itself."""
-    from .. import complexity
-
-    rows = [r for r in select(record, "law", "n_min") if r["reached"]]
-    law = complexity.fit_law(
-        [r["d"] for r in rows],
-        [r["p_long"] for r in rows],
-        [r["n_min"] for r in rows],
-        [r["seed"] for r in rows],
-        rng=np.random.default_rng(0),
-    )
+    law = complexity_fit(record, table="law")
     par = record["parameters"]
     ds = np.array(par["d"], dtype=float)
     return (law["C"] * ds ** law["a"] / par["budget"]) ** (1.0 / law["beta"]), law
@@ -349,12 +345,12 @@ def phase_diagram(record):
     }
 
 
-def complexity_fit(record, column="n_min", keep_draws=False, **match):
-    """The law ``column = C d^a p^-beta`` fitted to the reached points matching ``match``
-    (bootstrap over seeds, fixed seed; ``keep_draws`` for its band)."""
+def complexity_fit(record, column="n_min", keep_draws=False, table="points", **match):
+    """The law ``column = C d^a p^-beta`` fitted to the reached rows of ``table`` matching
+    ``match`` (bootstrap over seeds, fixed seed; ``keep_draws`` for its band)."""
     from .. import complexity
 
-    rows = [r for r in select(record, "points", column, **match) if r["reached"]]
+    rows = _reached(record, column, table, **match)
     return complexity.fit_law(
         [r["d"] for r in rows],
         [r["p_long"] for r in rows],

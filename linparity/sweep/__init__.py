@@ -26,7 +26,7 @@ before numba loads, so the simulator is imported lazily, inside the functions.
 
 from ..output import TMP_PREFIX
 from .cli import main, parser
-from .execute import run_adaptive, run_one, run_sweep
+from .execute import run_adaptive, run_one, run_sweep, with_sweep_section
 from .grid import GRID_FIELDS, Schedule, apply_budget, axis_fields, build_grid, make_spec, parse_schedule, run_key
 from .report import growth_table
 from .store import RUN_KEYS, SUMMARY, check_run, load_run, rebuild_summary, summary_row, summary_rows, write_summary
@@ -54,5 +54,6 @@ __all__ = [
     "run_sweep",
     "summary_row",
     "summary_rows",
+    "with_sweep_section",
     "write_summary",
 ]

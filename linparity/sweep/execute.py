@@ -41,19 +41,30 @@ def run_one(spec):
 
 
 def _run(spec):
-    import numba
-
     from ..config import SimulationConfig
-    from ..evaluate import samples_to_generalise
     from ..experiment import run
 
-    result = run(SimulationConfig(**spec["config"]), show_progress=False)
+    return with_sweep_section(run(SimulationConfig(**spec["config"]), show_progress=False), spec)
+
+
+def with_sweep_section(result, spec):
+    """``result`` (a simulate record) with the ``sweep`` section a run file holds for ``spec``.
+
+    The one place that says what a sweep adds to a run: its key, its spec, when it
+    generalised under the spec's budget and threshold, and the numba threads it ran on.
+    Also used where a sweep's runs are computed in process (the figures' searches).
+    """
+    import numba
+
+    from ..evaluate import samples_to_generalise
+
     result["sweep"] = {
         "key": run_key(spec),
         "spec": spec,
         "generalised": samples_to_generalise(result, spec["budget"], spec["threshold"]),
         "numba_threads": numba.get_num_threads(),
     }
+    return result
     return result
 
 
