@@ -30,6 +30,7 @@ from .ntp import (
 from .rl import BASELINES, STAR_MODES
 from .task import REWARDS
 from .tuning import PG_CHUNK
+from .walsh import POSITION1_FEATURES, check_walsh_d
 
 RL_ALGORITHMS = ("star", "reinforce", "grpo", "none")
 #: Responses per policy-gradient step when --batch-size is automatic.
@@ -101,6 +102,8 @@ def memory_needed(cfg):
         "--d": 160 * 2**20 + 8 * params * 9 + (1 << 16) * row * 2,  # interpreter, numba and libraries
         "--eval-prompts": cfg.eval_prompts * (3 * d + 48),
     }
+    if cfg.position1_features == "walsh":  # running sums, scratch, average, logit table: 8 arrays of 2^d
+        parts["--position1-features"] = 8 * 8 * 2**d
     if cfg.epochs > 1:
         parts["--epochs"] = (cfg.samples_per_round or int(ROUND_MAX * long_target_scale(d))) * row
     if cfg.rl in ("reinforce", "grpo"):
@@ -181,6 +184,12 @@ class SimulationConfig:
         "and size every stage by --long-target alone (the minimal-budget search)",
         flag="--no-budget-floors",
     )
+    position1_features: str = _option(
+        "linear",
+        _PRE,
+        "features of position 1: linear (x, the analysed model) or walsh (every monomial of x, 2^d features, "
+        "so it can express the parity; d <= 20, NTP alone: needs --rl none; docs/theory.md section 3.12)",
+    )
     lambda_: float | None = _option(
         None,
         _PRE,
@@ -249,6 +258,14 @@ class SimulationConfig:
         if c.target_accuracy is not None:
             c.target_accuracy = validation.check_probability(c.target_accuracy, "--target-accuracy")
         validation.check_choice(c.rl, RL_ALGORITHMS, "--rl")
+        validation.check_choice(c.position1_features, POSITION1_FEATURES, "--position1-features")
+        if c.position1_features == "walsh":
+            check_walsh_d(c.d)
+            if c.rl != "none":
+                raise ValueError(
+                    "--position1-features walsh is for NTP alone: give --rl none (STaR, REINFORCE and GRPO "
+                    "are implemented for the linear position 1 only)"
+                )
         validation.check_choice(c.star_mode, STAR_MODES, "--star-mode")
         validation.check_choice(c.reward, tuple(REWARDS), "--reward")
         validation.check_choice(c.baseline, BASELINES, "--baseline")
@@ -279,7 +296,7 @@ class SimulationConfig:
 
     def lambdas(self, n_samples, n_long):
         """Per-block lambda: the user's values where given, the automatic rule elsewhere."""
-        auto = default_lambdas(self.d, n_samples, n_long)
+        auto = default_lambdas(self.d, n_samples, n_long, self.position1_features)
         common = self.lambda_
         groups = [self.lambda_1, self.lambda_2a, self.lambda_chain]
         chosen = [g if g is not None else common for g in groups]

@@ -80,7 +80,9 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
 
     start = time.perf_counter()
     with Progress("pre-training", n_pre, enabled=show_progress) as bar:
-        state = pretrain(d, p, n_pre, seed=cfg.seed, lambdas=pre_lambdas, progress=bar)
+        state = pretrain(
+            d, p, n_pre, seed=cfg.seed, lambdas=pre_lambdas, position1=cfg.position1_features, progress=bar
+        )
     model = state.model()
     metrics = evaluate(model, x_eval)
     pre = {
@@ -123,6 +125,14 @@ def run(cfg: SimulationConfig, *, on_record=None, on_warning=None, show_progress
         "pretrain_greedy_accuracy": float(theory.pretrain_greedy_accuracy(p)),
         "pretrain_mean_length": float(theory.pretrain_mean_length(p, d)),
     }
+    if cfg.position1_features == "walsh":  # the population optimum of section 3.12 instead
+        predicted = {
+            "rounds_to_greedy": None,
+            "pretrain_p_long": float(theory.walsh_long_fraction(p)),
+            "pretrain_greedy_accuracy": float(theory.walsh_greedy_accuracy(p)),
+            "pretrain_greedy_length": _finite_or_none(theory.walsh_greedy_length(p, d)),
+            "pretrain_sampling_accuracy": float(theory.walsh_sampling_accuracy(p)),
+        }
     config = dataclasses.asdict(cfg)
     config["lambda"] = config.pop("lambda_")
     if cfg.rl not in PG_ALGORITHMS:

@@ -23,6 +23,8 @@ from . import validation
 from ._kernels._policy import _generate, _log_prob, _response_stats
 from .layout import position_offsets, to_policy_layout
 
+_LINEAR_POSITION1 = np.empty(0)
+
 
 class LinearAR:
     """Weights of every position of the linear autoregressive model.
@@ -74,6 +76,14 @@ class LinearAR:
             raise ValueError(f"chain positions run from 2 to d = {self.d}, got {l}")
         return self.block(l)
 
+    def _position1_logits(self, x):
+        """Position 1's logits for the kernels: empty, so that they compute ``<w_1, x>``.
+
+        A model whose position 1 has other features (:class:`linparity.walsh.WalshAR`)
+        returns every prompt's logit here instead.
+        """
+        return _LINEAR_POSITION1
+
     def policy_params(self):
         """A copy of ``theta`` in the policy layout, the one the policy kernels read
         (:mod:`linparity.layout`)."""
@@ -118,7 +128,18 @@ class LinearAR:
             y, lengths = out[0][:n], out[1][:n]
             if y.shape != (n, self.d) or y.dtype != np.int8 or lengths.dtype != np.int64 or not y.flags.c_contiguous:
                 raise ValueError(f"out must hold an int8 array of at least ({n}, {self.d}) and int64 lengths")
-        _generate(self.policy_params(), self.offsets, x, inv_tau, greedy, np.uint64(key), start, y, lengths)
+        _generate(
+            self.policy_params(),
+            self.offsets,
+            self._position1_logits(x),
+            x,
+            inv_tau,
+            greedy,
+            np.uint64(key),
+            start,
+            y,
+            lengths,
+        )
         return y, lengths
 
     def log_prob(self, x, y, lengths, temperature=1.0):
@@ -127,7 +148,7 @@ class LinearAR:
         y, lengths = validation.check_responses(y, lengths, x.shape[0], self.d)
         out = np.empty(x.shape[0])
         tau = validation.check_positive(temperature, "temperature")
-        _log_prob(self.policy_params(), self.offsets, x, y, lengths, 1.0 / tau, out)
+        _log_prob(self.policy_params(), self.offsets, self._position1_logits(x), x, y, lengths, 1.0 / tau, out)
         return out
 
     def response_stats(self, x):
@@ -143,5 +164,5 @@ class LinearAR:
         """
         x = validation.check_prompts(x, self.d)
         out = np.empty((x.shape[0], 6))
-        _response_stats(self.policy_params(), self.offsets, x, out)
+        _response_stats(self.policy_params(), self.offsets, self._position1_logits(x), x, out)
         return out

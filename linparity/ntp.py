@@ -11,12 +11,14 @@ import numpy as np
 
 from . import validation
 from ._kernels._ntp import _ntp_steps
+from ._kernels._walsh import _walsh_steps
 from .layout import NTPStateLayout, position_offsets
 from .model import LinearAR
 from .task import STREAM_PRETRAIN, draw_demonstrations, stream_key
+from .walsh import POSITION1_FEATURES, WalshAR, check_walsh_d
 
 
-def default_lambdas(d, n_samples, n_long):
+def default_lambdas(d, n_samples, n_long, position1="linear"):
     """Default ``lambda`` of every block for a training set of ``n_samples`` samples, ``n_long`` long.
 
     Algorithm 3 outputs the plain average of its iterates, and with a small
@@ -26,7 +28,9 @@ def default_lambdas(d, n_samples, n_long):
     the training set (measurements behind them: README, "Defaults, and the measurements behind them";
     docs/theory.md section 3.3):
 
-    * position 1 (noisy labels, d features): ``sqrt(d / T)``;
+    * position 1 (noisy labels, d features): ``sqrt(d / T)``; with
+      ``position1="walsh"`` (docs/theory.md section 3.12) the same rule over its
+      ``2^d`` features, ``sqrt(2^d / T)``;
     * position 2a (Bernoulli label of variance ``q(1 - q)``, q the long share,
       2d + 2 features): ``2 sqrt((2d + 1) q (1 - q) / T)``;
     * chain position l (separable, 2d + l - 1 features, ``T_long`` long samples):
@@ -43,7 +47,8 @@ def default_lambdas(d, n_samples, n_long):
     n_long = validation.check_count(n_long, "n_long")
     t = max(n_samples, 1)
     share = n_long / t
-    lam_1 = np.sqrt(d / t)
+    validation.check_choice(position1, POSITION1_FEATURES, "position1")
+    lam_1 = np.sqrt((d if position1 == "linear" else 2.0**d) / t)
     lam_2a = 2.0 * np.sqrt((2 * d + 1) * share * (1.0 - share) / t)
     features = 2 * d + np.arange(2, d + 1) - 1
     lam_chain = 0.6 * features / max(n_long, 1)
@@ -101,6 +106,10 @@ class Algorithm3:
         ``lambda`` of every block (:func:`position_lambdas`).
     horizons : array_like of int, shape (d + 1,), optional
         ``T_l``: a block stops stepping after this many steps (default: never).
+    position1 : {"linear", "walsh"}
+        Position 1's features: ``x`` (the model of docs/theory.md section 2) or every
+        Walsh monomial of ``x`` (section 3.12, :class:`linparity.walsh.WalshAR`; d <= 20).
+        Block 0's lambda, horizon, steps and harmonic number are then the Walsh block's.
 
     Notes
     -----
@@ -110,8 +119,9 @@ class Algorithm3:
     ``H`` the harmonic numbers (see ``_kernels/_ntp.py``).
     """
 
-    def __init__(self, d, lambdas, horizons=None):
+    def __init__(self, d, lambdas, horizons=None, position1="linear"):
         self.d = validation.check_d(d)
+        self.position1 = validation.check_choice(position1, POSITION1_FEATURES, "position1")
         self.offsets = position_offsets(self.d)
         n_blocks = self.d + 1
         self.lambdas = np.ascontiguousarray(lambdas, dtype=np.float64)
@@ -135,6 +145,17 @@ class Algorithm3:
         # the steps before t0 in the average's closed form (see restart_average).
         self.average_start = np.zeros(n_blocks, dtype=np.int64)
         self.start_term = np.zeros(size)
+        self._kernel_horizons = self.horizons
+        if self.position1 == "walsh":
+            check_walsh_d(self.d)
+            # The linear kernel leaves block 0 alone (horizon 0); the Walsh kernel steps
+            # it, with block 0's counters, over its own running sums.
+            self._kernel_horizons = self.horizons.copy()
+            self._kernel_horizons[0] = 0
+            n_walsh = 1 << self.d
+            self._walsh_g, self._walsh_a = np.zeros(n_walsh), np.zeros(n_walsh)
+            self._walsh_start_term = np.zeros(n_walsh)
+            self._walsh_scratch = np.empty(n_walsh)
 
     @property
     def samples(self):
@@ -167,7 +188,7 @@ class Algorithm3:
             self._g,
             self._a,
             self.steps,
-            self.horizons,
+            self._kernel_horizons,
             self.lambdas,
             self.harmonic,
             self._layout.offsets,
@@ -178,6 +199,20 @@ class Algorithm3:
             x[long_order],
             y[long_order],
         )
+        if self.position1 == "walsh":
+            counters = np.array([self.steps[0], self.harmonic[0]], dtype=np.float64)
+            _walsh_steps(
+                self._walsh_g,
+                self._walsh_a,
+                x,
+                y,
+                order,
+                counters,
+                self.lambdas[0],
+                self.horizons[0],
+                self._walsh_scratch,
+            )
+            self.steps[0], self.harmonic[0] = int(counters[0]), counters[1]
         return self
 
     @property
@@ -196,6 +231,8 @@ class Algorithm3:
         # subtracted here: start_term = H_t0 G_t0 - sum_{s <= t0} H_{s-1} g_s.
         self.average_start = self.steps.copy()
         self.start_term = self._per_coordinate(self.harmonic) * self.grad_sum - self.weighted_sum
+        if self.position1 == "walsh":
+            self._walsh_start_term = self.harmonic[0] * self._walsh_g - self._walsh_a
 
     def _per_coordinate(self, values):
         return np.repeat(values, np.diff(self.offsets))
@@ -206,7 +243,12 @@ class Algorithm3:
 
     def last_iterate(self):
         """The current SGD iterate ``w_t = -G_t / (lambda t)`` (zero where t = 0)."""
-        return LinearAR(self.d, self._last_iterate(self.grad_sum, self._per_coordinate(self.lambdas)))
+        theta = self._last_iterate(self.grad_sum, self._per_coordinate(self.lambdas))
+        if self.position1 == "linear":
+            return LinearAR(self.d, theta)
+        t = int(self.steps[0])
+        walsh = -self._walsh_g / (self.lambdas[0] * t) if t > 0 else np.zeros_like(self._walsh_g)
+        return WalshAR(self.d, theta, walsh)
 
     def model(self):
         """Algorithm 3's output: the averaged iterates of every block.
@@ -220,7 +262,19 @@ class Algorithm3:
         total = h * grad_sum - self.start_term - self.weighted_sum
         average = np.divide(-total, lam * n, out=np.zeros_like(total), where=n > 0)
         theta = np.where(n > 0, average, self._last_iterate(grad_sum, lam))
-        return LinearAR(self.d, theta)
+        if self.position1 == "linear":
+            return LinearAR(self.d, theta)
+        theta[self.offsets[0] : self.offsets[1]] = 0.0
+        return WalshAR(self.d, theta, self._walsh_average())
+
+    def _walsh_average(self):
+        """The Walsh block's averaged iterate (its last iterate if no step was averaged)."""
+        n = int(self.steps[0] - self.average_start[0])
+        lam, t = self.lambdas[0], int(self.steps[0])
+        if n > 0:
+            total = self.harmonic[0] * self._walsh_g - self._walsh_start_term - self._walsh_a
+            return -total / (lam * n)
+        return -self._walsh_g / (lam * t) if t > 0 else np.zeros_like(self._walsh_g)
 
 
 #: Bounds of the automatic pre-training budget up to d = 64 (the cap grows above it).
@@ -239,7 +293,9 @@ def default_pretrain_samples(p_long, long_target=LONG_TARGET, minimum=PRETRAIN_M
     return int(min(maximum, max(minimum, np.ceil(long_target / p_long))))
 
 
-def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None, chunk=1 << 16, progress=None):
+def pretrain(
+    d, p_long, n_samples, *, seed, lambdas=None, horizons=None, position1="linear", chunk=1 << 16, progress=None
+):
     """Algorithm 3 on ``n_samples`` fresh demonstrations from D(p_long).
 
     Parameters
@@ -250,7 +306,7 @@ def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None, chunk=1
         Samples drawn (``T``).
     seed : int
         Demonstrations come from stream ``STREAM_PRETRAIN`` of this seed.
-    lambdas, horizons
+    lambdas, horizons, position1
         See :class:`Algorithm3`; ``lambdas`` defaults to :func:`default_lambdas` for the expected long count.
     chunk : int
         Samples drawn per batch (memory only: results do not depend on it).
@@ -266,8 +322,8 @@ def pretrain(d, p_long, n_samples, *, seed, lambdas=None, horizons=None, chunk=1
     n_samples = validation.check_count(n_samples, "n_samples")
     chunk = validation.check_count(chunk, "chunk", minimum=1)
     if lambdas is None:
-        lambdas = default_lambdas(d, n_samples, int(round(p_long * n_samples)))
-    state = Algorithm3(d, lambdas, horizons)
+        lambdas = default_lambdas(d, n_samples, int(round(p_long * n_samples)), position1)
+    state = Algorithm3(d, lambdas, horizons, position1)
     key = stream_key(seed, STREAM_PRETRAIN)
     buffer = draw_demonstrations(min(chunk, n_samples), d, p_long, key=key)
     done = 0

@@ -83,8 +83,17 @@ def logit(blocks, x, prefix, position):
     return blocks[position] @ features(x, prefix[: position - 1])
 
 
-def decode(theta, d, x, temperature=1.0, greedy=False, key=0, start=0):
-    """Token by token decoding; the uniforms follow the kernel's numbering."""
+def first_logit(blocks, xi, first, i):
+    """Position 1's logit of prompt ``i``: ``first[i]`` when given (a Walsh position 1), else linear."""
+    return logit(blocks, xi, [], 1) if first is None else first[i]
+
+
+def decode(theta, d, x, temperature=1.0, greedy=False, key=0, start=0, first=None):
+    """Token by token decoding; the uniforms follow the kernel's numbering.
+
+    ``first``: position 1's logit of every prompt, in place of ``<w_1, x>`` (as for
+    the other twins below).
+    """
     blocks = split(theta, d)
     y = np.zeros((len(x), d), dtype=np.int8)
     lengths = np.zeros(len(x), dtype=np.int64)
@@ -96,7 +105,7 @@ def decode(theta, d, x, temperature=1.0, greedy=False, key=0, start=0):
 
     for i, xi in enumerate(x):
         base = (start + i) * (d + 1)
-        prefix = [token(logit(blocks, xi, [], 1), base)]
+        prefix = [token(first_logit(blocks, xi, first, i), base)]
         if token(logit(blocks, xi, prefix, "2a"), base + 1) == 1:
             lengths[i] = 1
         else:
@@ -107,13 +116,13 @@ def decode(theta, d, x, temperature=1.0, greedy=False, key=0, start=0):
     return y, lengths
 
 
-def log_prob(theta, d, x, y, lengths, temperature=1.0):
+def log_prob(theta, d, x, y, lengths, temperature=1.0, first=None):
     blocks = split(theta, d)
     out = np.zeros(len(x))
     for i, xi in enumerate(x):
         prefix = list(y[i, : lengths[i]])
         terms = [
-            np.log(sigmoid(prefix[0] * logit(blocks, xi, [], 1) / temperature)),
+            np.log(sigmoid(prefix[0] * first_logit(blocks, xi, first, i) / temperature)),
             np.log(sigmoid((1 if lengths[i] == 1 else -1) * logit(blocks, xi, prefix, "2a") / temperature)),
         ]
         if lengths[i] == d:
@@ -124,14 +133,14 @@ def log_prob(theta, d, x, y, lengths, temperature=1.0):
     return out
 
 
-def response_stats(theta, d, x):
+def response_stats(theta, d, x, first=None):
     """Exact (pi(correct long), pi(correct short), P(go on), P(y_1 = x_1), P(go | copy),
     P(go | no copy)) by enumerating the tree."""
     blocks = split(theta, d)
     out = np.zeros((len(x), 6))
     for i, xi in enumerate(x):
         chain = list(np.cumprod(xi.astype(int)))
-        p1 = sigmoid(logit(blocks, xi, [], 1))  # P(y_1 = +1)
+        p1 = sigmoid(first_logit(blocks, xi, first, i))  # P(y_1 = +1)
         p_y1 = {1: p1, -1: 1 - p1}
         p_eos = {v: sigmoid(logit(blocks, xi, [v], "2a")) for v in (1, -1)}
         p_long = p_y1[chain[0]] * (1 - p_eos[chain[0]])
@@ -184,6 +193,39 @@ def algorithm3(d, lambdas, x, y, lengths, horizons=None, average_from=0):
             for l in range(2, d + 1):
                 step(l, features(xi, yi[: l - 1]), yi[l - 1])
     return np.concatenate([a if averaged[k] else w[k] for k, a in enumerate(avg)])
+
+
+def walsh_monomials(xi):
+    """Every monomial prod_{k in S} x_k of one prompt, S by bitmask (bit k for x_{k+1}; S = 0 the bias)."""
+    d = len(xi)
+    return np.array([np.prod([xi[k] for k in range(d) if (s >> k) & 1]) for s in range(1 << d)], dtype=float)
+
+
+def walsh_logits(weights, x):
+    """Position 1's logit <w, phi(x)> of every prompt, over explicitly built monomials."""
+    return np.array([weights @ walsh_monomials(xi) for xi in x])
+
+
+def walsh_position1(d, lam, x, y, horizon=np.inf, average_from=0):
+    """Algorithm 3 for a Walsh position 1, as written: explicit Pegasos iterates over the
+    2^d monomials and their running mean over the iterates of samples ``average_from``, ...
+
+    Returns the averaged weights (the last iterate if none was averaged).
+    """
+    w = np.zeros(1 << d)
+    avg = np.zeros(1 << d)
+    t = averaged = 0
+    for index, (xi, yi) in enumerate(zip(x, y)):
+        if t >= horizon:
+            break
+        phi = walsh_monomials(xi)
+        t += 1
+        grad = -yi[0] * sigmoid(-yi[0] * (w @ phi)) * phi + lam * w
+        w = w - grad / (lam * t)
+        if index >= average_from:
+            averaged += 1
+            avg += (w - avg) / averaged
+    return avg if averaged else w
 
 
 def reward_cot(x, y, lengths):

@@ -86,6 +86,20 @@ def _ctx_dot_ahead(up, wy, um, x, i, y, r):
     return s + (sp if y[r, m - 1] > 0 else sm)
 
 
+@njit(cache=True, inline="always", fastmath=FAST)
+def _first_logit(first, w1, x, i, r):
+    """Position 1's logit of prompt ``i`` (row ``r`` of ``x``).
+
+    A linear position 1 leaves ``first`` empty and the logit is ``<w_1, x>``; a
+    position 1 over other features (the Walsh monomials of docs/theory.md section
+    3.12) passes every prompt's logit in ``first``, computed outside the kernels, so
+    the 2a and chain positions decode the same way whatever position 1 is.
+    """
+    if first.shape[0] > 0:
+        return first[i]
+    return _x_dot(w1, x, r)
+
+
 @njit(cache=True, inline="always")
 def _token(s, inv_tau, greedy, u):
     if greedy:
@@ -98,8 +112,10 @@ def _token(s, inv_tau, greedy, u):
 
 
 @njit(cache=True, inline="always", fastmath=FAST)
-def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, start, longs):
+def _respond_rows(theta, offsets, first, x, y, lengths, lo, hi, inv_tau, greedy, key, start, longs):
     """Write the responses of rows ``lo .. hi - 1`` to ``y`` and ``lengths``.
+
+    ``first``: position 1's logit of every row, or empty for ``<w_1, x>`` (see :func:`_first_logit`).
 
     Uniform ``(start + i) * (d + 1) + k`` of stream ``key`` drives token k of row i:
     0 for y_1, 1 for the 2a decision, l for chain position l. Every row's y_1 and 2a
@@ -115,7 +131,7 @@ def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, s
         base = (start + i) * (d + 1)
         for j in range(d):
             y[i, j] = 0
-        y[i, 0] = _token(_x_dot(w1, x, i), inv_tau, greedy, _uniform(key, base))
+        y[i, 0] = _token(_first_logit(first, w1, x, i, i), inv_tau, greedy, _uniform(key, base))
         if _token(_ctx_dot_ahead(up, wy, um, x, i, y, i) + bias, inv_tau, greedy, _uniform(key, base + 1)) > 0:
             lengths[i] = 1
         else:
@@ -143,20 +159,22 @@ def _respond_rows(theta, offsets, x, y, lengths, lo, hi, inv_tau, greedy, key, s
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)
-def _generate(theta, offsets, x, inv_tau, greedy, key, start, y_out, len_out):
+def _generate(theta, offsets, first, x, inv_tau, greedy, key, start, y_out, len_out):
     """Sample (or greedily decode) one response per prompt; prompt i uses the
-    uniforms ``(start + i) * (d + 1) + k`` of stream ``key``."""
+    uniforms ``(start + i) * (d + 1) + k`` of stream ``key``; ``first`` as in
+    :func:`_respond_rows`."""
     n = x.shape[0]
     for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
         lo = c * RESPONSE_CHUNK
         hi = min(n, lo + RESPONSE_CHUNK)
         longs = np.empty(hi - lo, np.int64)
-        _respond_rows(theta, offsets, x, y_out, len_out, lo, hi, inv_tau, greedy, key, start, longs)
+        _respond_rows(theta, offsets, first, x, y_out, len_out, lo, hi, inv_tau, greedy, key, start, longs)
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)
-def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
-    """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision."""
+def _log_prob(theta, offsets, first, x, y, lengths, inv_tau, out):
+    """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision
+    (``first`` as in :func:`_respond_rows`)."""
     n, d = x.shape
     for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
         lo = c * RESPONSE_CHUNK
@@ -166,7 +184,7 @@ def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
         bias = theta[offsets[1] + 2 * d + 1]
         for i in range(lo, hi):
             stop = 1.0 if lengths[i] == 1 else -1.0
-            out[i] = _log_sigmoid(y[i, 0] * _x_dot(w1, x, i) * inv_tau) + _log_sigmoid(
+            out[i] = _log_sigmoid(y[i, 0] * _first_logit(first, w1, x, i, i) * inv_tau) + _log_sigmoid(
                 stop * (_ctx_dot(up, wy, um, x, i, y, i) + bias) * inv_tau
             )
         for l in range(2, d + 1):  # position by position, each row's terms in order
@@ -177,8 +195,8 @@ def _log_prob(theta, offsets, x, y, lengths, inv_tau, out):
 
 
 @njit(cache=True, parallel=True, fastmath=FAST)
-def _response_stats(theta, offsets, x, out):
-    """Exact per-prompt probabilities at temperature 1.
+def _response_stats(theta, offsets, first, x, out):
+    """Exact per-prompt probabilities at temperature 1 (``first`` as in :func:`_respond_rows`).
 
     ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x),
     P(y_1 = x_1 | x), P(go on | x, y_1 = x_1), P(go on | x, y_1 = -x_1))``.
@@ -205,7 +223,7 @@ def _response_stats(theta, offsets, x, out):
                 cf[r, j] = prod
             chi = cf[r, d - 1]
             x1 = xf[r, 0]
-            s1 = _x_dot(w1, xf, r)
+            s1 = _first_logit(first, w1, xf, i, r)
             # After y_1 = x_1 (the first token of the long answer).
             s2_copy = _ctx_dot(up, wy, um, xf, r, cf, r) + bias
             # After y_1 = -x_1: the 2a context differs only in its first output token.

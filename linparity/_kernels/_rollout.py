@@ -49,6 +49,7 @@ def _group_rollout(theta, offsets, key_x, key_y, start, group, inv_tau, end_to_e
         for i in range(lo, hi):
             _fill_prompt(key_x, ((start + i) // group) * stride, x_out[i])
         longs = np.empty(hi - lo, np.int64)
-        _respond_rows(theta, offsets, x_out, y_out, len_out, lo, hi, inv_tau, False, key_y, start, longs)
+        linear_first = np.empty(0)  # a linear position 1: the kernel computes <w_1, x>
+        _respond_rows(theta, offsets, linear_first, x_out, y_out, len_out, lo, hi, inv_tau, False, key_y, start, longs)
         for i in range(lo, hi):
             reward_out[i] = _reward_row(x_out[i], y_out[i], len_out[i], end_to_end)

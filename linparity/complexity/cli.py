@@ -49,8 +49,16 @@ def parser():
     g.add_argument(
         "--budget",
         default="long",
-        help="what is searched: long (the per-stage long count L) or round (the control, docs/theory.md 4.14: "
-        "100,000 pre-training samples, lambda_2a = 0.1, and the round size N)",
+        help="what is searched: long (the per-stage long count L), round (the control, docs/theory.md 4.14: "
+        "100,000 pre-training samples, lambda_2a = 0.1, and the round size N) or pretrain (NTP alone's "
+        "pre-training sample count N, with --rl none; docs/theory.md 4.15)",
+    )
+    g.add_argument(
+        "--position1-features",
+        default="linear",
+        metavar="NAME",
+        help="position 1's features: linear, or walsh (every monomial of x, d <= 20; with --rl none and "
+        "--budget pretrain, docs/theory.md 3.12)",
     )
     g.add_argument("--l-start", type=int, default=1000, metavar="L", help="grid value tried first (L, or N)")
     g.add_argument("--l-max", type=int, default=400_000, metavar="L", help="largest grid value tried (L, or N)")
@@ -65,12 +73,18 @@ def _points(args):
     """Every point asked for, validated; ValueError in one line otherwise."""
     from .. import validation
     from ..sweep import Schedule, parse_schedule
+    from ..walsh import POSITION1_FEATURES
     from .points import BUDGETS, Point
 
     validation.check_choice(args.rl, RL_CHOICES, "--rl")
     validation.check_choice(args.budget, BUDGETS, "--budget")
+    validation.check_choice(args.position1_features, POSITION1_FEATURES, "--position1-features")
     if args.budget == "round" and args.rl != "star":
         raise ValueError("--budget round is the STaR control; it needs --rl star")
+    if args.budget == "pretrain" and args.rl != "none":
+        raise ValueError("--budget pretrain searches NTP alone's pre-training; it needs --rl none")
+    if args.position1_features == "walsh" and args.budget != "pretrain":
+        raise ValueError("--position1-features walsh is for NTP alone: give --rl none --budget pretrain")
     seeds = validation.check_count(args.seeds, "--seeds", 1, 1000, "more seeds than that is a days-long search")
     for flag, value in (("--l-start", args.l_start), ("--l-max", args.l_max)):
         validation.check_count(value, flag, 1, L_LIMIT, "a stage would hold more long samples than a run can")
@@ -88,14 +102,16 @@ def _points(args):
             raise ValueError(f"--d: {exc}") from None
         for sched in schedules:
             p = sched.p_long(d)
-            if args.budget == "round" and p == 0:
-                pass  # the control's stages do not scale with 1/p_long
+            if args.budget in ("round", "pretrain") and p == 0:
+                pass  # these stages do not scale with 1/p_long
             elif not (math.isfinite(p) and 0 < p <= 1):
                 raise ValueError(
                     f"{sched.label} gives p_long = {p:g} at d = {d}; the search needs p_long in (0, 1] "
                     "(its stages hold L / p_long samples)"
                 )
-            points.extend(Point(d, p, seed, args.rl, sched.label, args.budget) for seed in range(seeds))
+            points.extend(
+                Point(d, p, seed, args.rl, sched.label, args.budget, args.position1_features) for seed in range(seeds)
+            )
     if len(points) > MAX_POINTS:
         raise ValueError(f"{len(points):,} points, more than {MAX_POINTS:,}; lower --seeds or split the grid")
     unique = list(dict.fromkeys(points))
@@ -158,9 +174,8 @@ def main(argv=None):
     def on_result(spec, result, message):
         if result is None:
             c = spec["config"]
-            sys.stderr.write(
-                f"{prog}: d={c['d']} p_long={c['p_long']:g} seed={c['seed']} L={c['long_target']}: {message}\n"
-            )
+            value = c["long_target"] if c["long_target"] is not None else c["pretrain_samples"]
+            sys.stderr.write(f"{prog}: d={c['d']} p_long={c['p_long']:g} seed={c['seed']} L={value}: {message}\n")
 
     driver = PointDriver(points, args.l_start, args.l_max, on_point=lambda r: on_point({**r, "name": _name(r)}))
     try:
@@ -188,8 +203,8 @@ def main(argv=None):
 def _name(record):
     from .points import Point
 
-    budget = record.get("budget", "long")
-    return Point(record["d"], record["p_long"], record["seed"], record["rl"], record["schedule"], budget).name
+    extra = record.get("budget", "long"), record.get("position1", "linear")
+    return Point(record["d"], record["p_long"], record["seed"], record["rl"], record["schedule"], *extra).name
 
 
 def _ci(ci):

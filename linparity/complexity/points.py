@@ -31,8 +31,10 @@ __all__ = [
 #: What a point's search varies.  ``long``: the per-stage long count L (pre-training
 #: ``ceil(L / p_long)``, rounds sized for L kept long answers; docs/theory.md 4.13).
 #: ``round``: the control of section 4.14, a fixed round size N with a fixed
-#: pre-training, neither scaled by 1/p_long (so p_long = 0 is allowed).
-BUDGETS = ("long", "round")
+#: pre-training, neither scaled by 1/p_long (so p_long = 0 is allowed).  ``pretrain``:
+#: NTP alone's pre-training sample count N itself (``--rl none``; p_long = 0 allowed), the
+#: separation of docs/theory.md 4.15 with a Walsh position 1.
+BUDGETS = ("long", "round", "pretrain")
 
 #: The control's pre-training: short demonstrations (and, for p_long > 0, the few long
 #: ones that 100k samples hold), the same for every d.
@@ -63,6 +65,7 @@ class Point:
     rl: str
     schedule: str
     budget: str = "long"
+    position1: str = "linear"
 
     @property
     def name(self):
@@ -73,21 +76,25 @@ class Point:
         """
         label = self.schedule.replace(":", "-").replace("=", "")
         suffix = "" if self.budget == "long" else f"_{self.budget}"
+        suffix += "" if self.position1 == "linear" else f"_{self.position1}"
         return f"{label}_d{self.d}_p{self.p_long:.6g}_s{self.seed}_{self.rl}{suffix}".replace("/", "_")
 
 
 def trial_max_samples(point, long_target):
     """The sample cap of a trial (see :data:`STAGE_CAP`); ``None`` for the control (its
     rounds are of fixed size, so ``rounds`` bounds it)."""
-    if point.budget == "round":
+    if point.budget in ("round", "pretrain"):
         return None
     return STAGE_CAP * math.ceil(long_target / point.p_long)
 
 
 def _trial_fields(point, value):
     """The simulate fields a trial sets beyond (d, p_long, seed, rl), as (field, flag, value)."""
+    features = [] if point.position1 == "linear" else [("position1_features", "--position1-features", point.position1)]
+    if point.budget == "pretrain":
+        return [("pretrain_samples", "--pretrain-samples", value)] + features
     if point.budget == "round":
-        return [
+        return features + [
             ("pretrain_samples", "--pretrain-samples", CONTROL_PRETRAIN),
             ("samples_per_round", "--samples-per-round", value),
             ("lambda_2a", "--lambda-2a", CONTROL_LAMBDA_2A),
@@ -96,7 +103,7 @@ def _trial_fields(point, value):
         ("long_target", "--long-target", value),
         ("budget_floors", "--no-budget-floors", False),
         ("max_samples", "--max-samples", trial_max_samples(point, value)),
-    ]
+    ] + features
 
 
 def trial_config(point, value):
@@ -104,7 +111,8 @@ def trial_config(point, value):
 
     Budget ``long``: defaults but ``long_target = value``, no floors, the cap.  Budget
     ``round``: defaults but the fixed pre-training, ``value`` prompts per round and the
-    control's lambda of position 2a.
+    control's lambda of position 2a.  Budget ``pretrain``: defaults but ``value``
+    pre-training samples.  A point's position 1 other than linear is set too.
     """
     from ..config import SimulationConfig
 

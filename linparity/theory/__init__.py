@@ -92,6 +92,7 @@ from .theorem1 import (
     theorem1_parameters,
 )
 from .walsh import (
+    walsh_coverage_samples,
     walsh_feature_count,
     walsh_first_token_probability,
     walsh_greedy_accuracy,
@@ -100,6 +101,7 @@ from .walsh import (
     walsh_sampling_accuracy,
     walsh_sgd_bound,
     walsh_short_correct,
+    walsh_sufficient_samples,
 )
 
 if TYPE_CHECKING:
@@ -147,6 +149,7 @@ __all__ = [
     "star_long_fraction",
     "symbols",
     "theorem1_parameters",
+    "walsh_coverage_samples",
     "walsh_feature_count",
     "walsh_first_token_probability",
     "walsh_greedy_accuracy",
@@ -155,6 +158,7 @@ __all__ = [
     "walsh_sampling_accuracy",
     "walsh_sgd_bound",
     "walsh_short_correct",
+    "walsh_sufficient_samples",
 ]
 
 _SYMBOLIC_ATTRIBUTES = frozenset({"expressions", "greedy_threshold", "symbols"})

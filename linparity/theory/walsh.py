@@ -22,6 +22,7 @@ from ._inputs import as_probability_array, scalar_or_array
 from .bounds import sgd_excess_loss_bound
 
 __all__ = [
+    "walsh_coverage_samples",
     "walsh_feature_count",
     "walsh_first_token_probability",
     "walsh_greedy_accuracy",
@@ -30,6 +31,7 @@ __all__ = [
     "walsh_sampling_accuracy",
     "walsh_sgd_bound",
     "walsh_short_correct",
+    "walsh_sufficient_samples",
 ]
 
 
@@ -114,3 +116,66 @@ def walsh_sgd_bound(T, lambda_, delta, d):
     count grows like ``2^d``: the price of a class that can express the parity.
     """
     return sgd_excess_loss_bound(T, lambda_, delta, walsh_feature_count(d))
+
+
+def walsh_coverage_samples(d, accuracy=0.99):
+    """Samples at ``p_long = 0`` after which greedy accuracy is ``accuracy``, in expectation:
+    ``2^d ln(1 / (2 (1 - accuracy)))`` (``3.91 * 2^d`` for 0.99).
+
+    docs/theory.md section 3.12.  The ``2^d`` monomials are orthogonal, so an SGD step
+    on prompt ``x`` moves the logit of ``x`` alone (by ``2^d`` times its step); at
+    ``p = 0`` every demonstration of ``x`` starts with ``chi(x)``, so the (averaged)
+    Pegasos logit has the parity's sign from the first visit on and is 0 before it,
+    where greedy's tie gives +1, right for half the prompts.  A prompt is unseen after
+    ``T`` samples with probability ``(1 - 2^-d)^T ~ exp(-T / 2^d)``, and greedy accuracy
+    is ``1 - exp(-T / 2^d) / 2``.  This is this learner's cost (SGD over a fixed feature
+    set), not a lower bound over learners.
+    """
+    d = np.asarray(d, dtype=float)
+    if np.any(d < 1):
+        raise ValueError("d must be >= 1")
+    accuracy = float(accuracy)
+    if not 0.5 < accuracy < 1:
+        raise ValueError(f"accuracy must lie in (1/2, 1), got {accuracy}")
+    return scalar_or_array(2.0**d * np.log(1.0 / (2.0 * (1.0 - accuracy))))
+
+
+def walsh_sufficient_samples(d, p_long, delta=0.1):
+    """Samples that the generic SGD guarantee (rho^2 = 2^d) needs to make greedy right on every prompt.
+
+    docs/theory.md section 3.12.  With orthogonal monomials the penalised optimum is
+    per prompt, ``f = argmin l_x(f) + lambda f^2 / 2``, and ``||w||^2 = 2^-d sum_x f(x)^2``;
+    by strong convexity the excess loss ``2 2^d (1 + ln T) / (delta lambda T)`` bounds every
+    logit's error by ``(2 2^d / lambda) sqrt((1 + ln T) / (delta T))``.  Greedy is right
+    where that error is below the optimum's smallest margin ``m``, that of a disagreeing
+    prompt, ``lambda m = (1 - p) sigma(-m) - p sigma(m)``.  ``lambda m`` rises with
+    ``lambda`` to ``(1 - 2p) / 2``, so the weakest requirement is
+    ``T / (1 + ln T) = (4 2^d / (1 - 2p))^2 / delta``: about ``4^d``, 2 bits per unit d.
+
+    Parameters
+    ----------
+    d : int or array_like
+    p_long : float or array_like
+        In ``[0, 1/2)`` (the greedy first token is the parity there).
+    delta : float
+        Failure probability.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The smallest such ``T`` (solved by fixed-point iteration).
+    """
+    p = as_probability_array(p_long)
+    if np.any(p >= 0.5):
+        raise ValueError("p_long must be below 1/2 (above it the greedy first token is x_1, not the parity)")
+    d = np.asarray(d, dtype=float)
+    if np.any(d < 1):
+        raise ValueError("d must be >= 1")
+    delta = float(delta)
+    if not 0 < delta <= 1:
+        raise ValueError(f"delta must lie in (0, 1], got {delta}")
+    k = (4.0 * 2.0**d / (1.0 - 2.0 * p)) ** 2 / delta
+    t = k * (1.0 + np.log(k))
+    for _ in range(100):  # T = k (1 + ln T) contracts: its derivative k / T < 1 there
+        t = k * (1.0 + np.log(t))
+    return scalar_or_array(t)
