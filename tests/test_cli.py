@@ -55,6 +55,10 @@ def run_cli(args, env=None):
         ["--eval-every", "0"],
         ["--baseline", "median"],
         ["--rl-steps", "many"],
+        ["--position1-features", "quadratic"],
+        ["--position1-features", "walsh", "--rl", "none", "--d", "21"],
+        ["--position1-features", "walsh", "--rl", "star", "--d", "8"],
+        ["--position1-features", "walsh", "--rl", "grpo", "--d", "8"],
     ],
 )
 def test_bad_input_gives_one_line_and_exit_code_2(args, capsys, tmp_path):

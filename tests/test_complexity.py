@@ -156,6 +156,16 @@ def test_fit_recovers_known_exponents_from_synthetic_data():
         (["--d", "8", "--p-long", "nan"], "--p-long"),
         (["--d", "8", "--p-long", "0.1", "--budget", "rounds"], "--budget"),
         (["--d", "8", "--p-long", "0", "--budget", "round", "--rl", "none"], "--rl star"),
+        (["--d", "8", "--p-long", "0", "--budget", "pretrain"], "--rl none"),
+        (["--d", "8", "--p-long", "0.1", "--rl", "none", "--position1-features", "walsh"], "--budget pretrain"),
+        (
+            ["--d", "21", "--p-long", "0", "--rl", "none", "--budget", "pretrain", "--position1-features", "walsh"],
+            "d <= 20",
+        ),
+        (
+            ["--d", "8", "--p-long", "0", "--rl", "none", "--budget", "pretrain", "--position1-features", "cubic"],
+            "--position1",
+        ),
     ],
 )
 def test_bad_grid_exits_2_in_one_line(args, words, tmp_path, capsys):
@@ -170,11 +180,13 @@ SMALL = ["--d", "4", "5", "--p-long", "0.3", "--seeds", "2", "--l-start", "20", 
 
 
 def _rows(out):
-    """summary.csv without its timing column (the only field that differs from run to run)."""
+    """summary.csv without its timing columns (the only fields that differ from run to run)."""
     import csv
 
     with open(out / "summary.csv") as f:
-        return [{k: v for k, v in row.items() if k != "wall_seconds"} for row in csv.DictReader(f)]
+        return [
+            {k: v for k, v in row.items() if k not in ("wall_seconds", "n_min_seconds")} for row in csv.DictReader(f)
+        ]
 
 
 def _cli(out, *extra):
@@ -334,3 +346,31 @@ def test_ntp_alone_gets_its_own_law_in_the_distance_to_one_third():
     assert margin["a"] == pytest.approx(1.5, abs=0.05) and margin["beta"] == pytest.approx(1.5, abs=0.05)
     # NTP alone never enters NTP then STaR's law
     assert fit["n_min"]["a"] == pytest.approx(2.0) and fit["n_min"]["beta"] == pytest.approx(0.9)
+
+
+def test_walsh_pretrain_search_reruns_exactly_and_keeps_its_own_records(tmp_path):
+    """NTP alone with a Walsh position 1, searched over its pre-training count (docs/theory.md 4.15)."""
+    import json
+
+    from linparity import simulate
+
+    out = tmp_path / "w"
+    args = ["--d", "5", "--p-long", "0", "0.1", "--seeds", "2", "--rl", "none", "--budget", "pretrain"]
+    args += ["--position1-features", "walsh", "--l-start", "20", "--l-max", "100000", "--workers", "1", "--quiet"]
+    assert main(["--out", str(out), *args]) == 0
+    rows = _rows(out)
+    assert len(rows) == 4 and all(r["reached"] == "True" and r["position1"] == "walsh" for r in rows)
+    assert all(r["budget"] == "pretrain" and r["command"].endswith("--position1-features walsh") for r in rows)
+    names = sorted(p.name for p in (out / "points").iterdir())
+    assert all(n.endswith("_none_pretrain_walsh.json") for n in names)
+    # the recorded command reruns the minimal run, which generalises, and one grid step below it does not
+    row = rows[0]
+    target = tmp_path / "r.json"
+    assert simulate.main([*row["command"].split()[3:], "--json", str(target), "--quiet"]) == 0
+    result = json.loads(target.read_text())
+    assert result["pretrain"]["samples"] == int(row["n_min"]) and result["pretrain"]["greedy_accuracy"] >= 0.99
+    assert result["predicted"]["pretrain_greedy_accuracy"] == 1.0
+    fit = json.loads((out / "fit.json").read_text())
+    sep = fit["separation"]
+    assert set(sep["ntp_alone_walsh"]) == {"p=0", "p=0.1"} and sep["ntp_alone_walsh"]["p=0"]["coverage_bits_per_d"] == 1
+    assert fit["n_min"] is None and fit["ntp_alone"]["points"] == 0  # apart from every other law

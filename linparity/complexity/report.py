@@ -34,9 +34,12 @@ SUMMARY_FIELDS = (
     "error",
     "command",
 )
-#: Columns of the control (``--budget round``, docs/theory.md 4.14); empty for the main search.
+#: The budget and position 1 of a point, the seconds of its minimal run, then the columns of
+#: the control (``--budget round``, docs/theory.md 4.14), empty for the main search.
 CONTROL_FIELDS = (
     "budget",
+    "position1",
+    "n_min_seconds",
     "at_grid_top",
     "n_rl_min",
     "first_chain",
@@ -89,6 +92,9 @@ def summary_rows(records):
         row["trials"] = len(r["trials"])
         row["violations"] = ";".join(f"{a}>{b}" for a, b in r["violations"])
         row["budget"] = r.get("budget", "long")
+        row["position1"] = r.get("position1", "linear")
+        # seconds of the minimal run alone (the search's total is wall_seconds)
+        row["n_min_seconds"] = next((t.get("wall_seconds") for t in r["trials"] if t.get("l") == r["l_min"]), None)
         for k in ("n_rl_min", "first_chain", "pretrained_wait", "pretrain_p_copy_go"):
             row[k] = r.get(k) if row["budget"] == "round" else None
         row["chance_wait"] = chance_wait(r["d"], row["pretrain_p_copy_go"])
@@ -224,6 +230,71 @@ def _control(rows, rng):
     return out
 
 
+def _growth(rows, kind, rng):
+    """Growth of N_min against d over a group's reached rows, with the medians per d."""
+    ok = [r for r in rows if r["reached"]]
+    entry = {"points": len(rows), "points_reached": len(ok), "d": sorted({r["d"] for r in ok})}
+    entry["median_n_min"] = {str(d): float(np.median([r["n_min"] for r in ok if r["d"] == d])) for d in entry["d"]}
+    secs = {d: [r["n_min_seconds"] for r in ok if r["d"] == d and r["n_min_seconds"] is not None] for d in entry["d"]}
+    entry["median_n_min_seconds"] = {str(d): float(np.median(v)) for d, v in secs.items() if v}
+    entry["search_seconds"] = float(sum(r["wall_seconds"] for r in rows))
+    if len(entry["d"]) >= 2:
+        fit = fit_rate([r["d"] for r in ok], [r["n_min"] for r in ok], [r["seed"] for r in ok], kind=kind, rng=rng)
+        entry["measured"], entry["measured_ci"], entry["measured_ci_seed_t"] = fit["value"], fit["ci"], fit["ci_seed_t"]
+    return entry
+
+
+def _separation(every, star_rows, rng):
+    """NTP alone with a Walsh position 1 against NTP then STaR (docs/theory.md 4.15).
+
+    Per fixed p_long of the Walsh rows: bits per unit d of N_min (``kind="exp"``), beside
+    the coverage count at p = 0 and the generic bound's sufficient count (theory 3.12).
+    Per schedule of NTP then STaR over the same d range: the polynomial exponent.  And the
+    ratio of medians (samples, seconds of the minimal run) at the largest d both reached
+    with every seed.  None without Walsh rows.
+    """
+    from .. import theory
+
+    walsh = [r for r in every if r["position1"] == "walsh" and r["budget"] == "pretrain"]
+    if not walsh:
+        return None
+    d_range = sorted({r["d"] for r in walsh})
+    star = [r for r in star_rows if d_range[0] <= r["d"] <= d_range[-1]]
+    out = {"d": d_range, "ntp_alone_walsh": {}, "ntp_then_star": {}, "ratios_at_largest_common_d": []}
+    for label in sorted({r["schedule"] for r in walsh}):
+        group = [r for r in walsh if r["schedule"] == label]
+        entry = _growth(group, "exp", rng)
+        p = group[0]["p_long"]
+        ds = np.array(d_range, dtype=float)
+        if p < 0.5 and len(ds) >= 2:
+            bound = np.log2(theory.walsh_sufficient_samples(ds, p))
+            entry["theory_sufficient_bits_per_d"] = float(np.polyfit(ds, bound, 1)[0])
+        if p == 0:
+            entry["coverage_prediction"] = {str(int(d)): float(theory.walsh_coverage_samples(d)) for d in ds}
+            entry["coverage_bits_per_d"] = 1.0
+        out["ntp_alone_walsh"][label] = entry
+    for label in sorted({r["schedule"] for r in star}):
+        out["ntp_then_star"][label] = _growth([r for r in star if r["schedule"] == label], "poly", rng)
+
+    def complete(group):  # d reached by every seed of the group
+        return {d for d in {r["d"] for r in group} if all(r["reached"] for r in group if r["d"] == d)}
+
+    for wl, we in out["ntp_alone_walsh"].items():
+        for sl, se in out["ntp_then_star"].items():
+            w_rows = [r for r in walsh if r["schedule"] == wl]
+            s_rows = [r for r in star if r["schedule"] == sl]
+            common = complete(w_rows) & complete(s_rows)
+            if not common:
+                continue
+            d = max(common)
+            ratio = {"walsh": wl, "star": sl, "d": d}
+            ratio["samples_ratio"] = we["median_n_min"][str(d)] / se["median_n_min"][str(d)]
+            if str(d) in we["median_n_min_seconds"] and str(d) in se["median_n_min_seconds"]:
+                ratio["seconds_ratio"] = we["median_n_min_seconds"][str(d)] / se["median_n_min_seconds"][str(d)]
+            out["ratios_at_largest_common_d"].append(ratio)
+    return out
+
+
 def fit_report(records, *, seed=0):
     """The ``fit.json`` of a search directory (docs/theory.md 4.13, 4.14).
 
@@ -245,8 +316,8 @@ def fit_report(records, *, seed=0):
     """
     rng = np.random.default_rng(seed)
     every = summary_rows(records)
-    rows = [r for r in every if r["budget"] == "long" and r["rl"] == "star"]
-    ntp_alone = [r for r in every if r["budget"] == "long" and r["rl"] == "none"]
+    rows = [r for r in every if r["budget"] == "long" and r["rl"] == "star" and r["position1"] == "linear"]
+    ntp_alone = [r for r in every if r["budget"] == "long" and r["rl"] == "none" and r["position1"] == "linear"]
     control = [r for r in every if r["budget"] == "round"]
     law = _law(rows, "n_min", rng, keep_draws=True)
     out = {
@@ -263,6 +334,7 @@ def fit_report(records, *, seed=0):
             "n_min_vs_margin": _margin_law(ntp_alone, rng),
             "points": len(ntp_alone),
         },
+        "separation": _separation(every, rows, rng),
         "points": len(every),
         "reached": sum(r["reached"] for r in every),
         "non_monotone": [

@@ -284,6 +284,8 @@ def _search(points, runs, l_start, l_max, series=None):
             row["series"] = series(point)
         row.update({k: r[k] for k in POINT_COLUMNS})
         row.update(trials=len(r["trials"]), monotone=r["monotone"])
+        # the minimal run's own seconds (the search's trials below it are not counted)
+        row["n_min_seconds"] = next((t["wall_seconds"] for t in r["trials"] if t["l"] == r["l_min"]), None)
         rows.append(row)
     return rows
 
@@ -511,3 +513,41 @@ def control(settings, runs):
         "grid_ratio": complexity.GRID_RATIO,
     }
     return _record(parameters, points=rows)
+
+
+def separation(settings, runs):
+    """NTP alone with a Walsh position 1 against NTP then STaR with the linear model (section 4.15).
+
+    The minimal-budget search of both routes over the same d: NTP alone's pre-training
+    sample count (``--budget pretrain``, ``--position1-features walsh``) at p_long = 0
+    and 0.1; NTP then STaR's per-stage long count at p_long = 0.1 and 1/d.
+
+    Table ``points``: series (``walsh p=0``, ``walsh p=0.1``, ``star p=0.1``, ``star 1/d``),
+    schedule, d, p_long, seed, reached, l_min, n_min, n_min_seconds (seconds of the
+    minimal run), trials, monotone.
+    """
+    from .. import complexity
+
+    q = settings.pick
+    ds = q(list(range(4, 15)), [4, 5, 6])
+    walsh = [
+        complexity.Point(d, p, s, "none", f"p={p:g}", "pretrain", "walsh")
+        for d in ds
+        for p in (0.0, 0.1)
+        for s in settings.seeds
+    ]
+    star = [
+        complexity.Point(d, p, s, "star", label)
+        for d in ds
+        for label, p in (("p=0.1", 0.1), ("poly:1:1", 1.0 / d))
+        for s in settings.seeds
+    ]
+
+    def name(point):
+        if point.position1 == "walsh":
+            return f"walsh {point.schedule}"
+        return "star p=0.1" if point.schedule == "p=0.1" else "star 1/d"
+
+    rows = _search(walsh, runs, 100, q(10_000_000, 200_000), name)
+    rows += _search(star, runs, *_search_range(settings), name)
+    return _record({"d": ds, "grid_ratio": complexity.GRID_RATIO}, points=rows)

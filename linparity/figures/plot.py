@@ -525,3 +525,70 @@ def sample_complexity(record):
     fig.suptitle(f"Sample complexity of NTP then STaR, measured by the minimal-budget search; {fit_text}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def separation(record):
+    """NTP alone (Walsh position 1) against NTP then STaR: samples and seconds of the minimal run
+    against d (docs/theory.md section 4.15), log2 axes.
+
+    Beside the measurements: the coverage count ``2^d ln 50`` of NTP alone at p_long = 0
+    and the generic SGD bound's sufficient count at p_long = 0.1 (theory 3.12).
+    """
+    numbers = summary.separation(record)
+    styles = {
+        "walsh p=0": {"color": COLORS["ntp"]},
+        "walsh p=0.1": {"color": "#8c564b"},
+        "star p=0.1": {"color": COLORS["star"]},
+        "star 1/d": {"color": "#17becf"},
+    }
+    labels = {
+        "walsh p=0": "NTP alone, Walsh, p_long = 0",
+        "walsh p=0.1": "NTP alone, Walsh, p_long = 0.1",
+        "star p=0.1": "NTP then STaR, linear, p_long = 0.1",
+        "star 1/d": "NTP then STaR, linear, p_long = 1/d",
+    }
+    fig = Figure(figsize=(11, 4.4))
+    axes = fig.subplots(1, 2)
+    for name, style in styles.items():
+        n = numbers[name]
+        unit = "bits/d" if n["unit"] == "bits per unit d" else "exponent"
+        text = f"{labels[name]}: {n['growth']:.2f} [{n['growth_ci'][0]:.2f}, {n['growth_ci'][1]:.2f}] {unit}"
+        for ax, column in zip(axes, ("n_min", "n_min_seconds")):
+            ds, groups = summary.searched(record, column, series=name)
+            _medians(
+                ax,
+                ds,
+                [np.log2(v) for v in groups],
+                text if column == "n_min" else labels[name],
+                color=style["color"],
+                linestyle="-",
+                markersize=4,
+            )
+    ds = np.array(record["parameters"]["d"], dtype=float)
+    axes[0].plot(
+        ds,
+        np.log2(theory.walsh_coverage_samples(ds)),
+        **PREDICTED,
+        label="predicted, NTP alone at p_long = 0: 2^d ln 50 (1 bit/d)",
+    )
+    bound = np.log2(theory.walsh_sufficient_samples(ds, 0.1))
+    rate = numbers["walsh p=0.1"]["sufficient_bound_bits_per_d"]
+    axes[0].plot(
+        ds,
+        bound,
+        color="black",
+        linestyle=":",
+        linewidth=1.3,
+        label=f"generic SGD bound, sufficient at p_long = 0.1 ({rate:.2f} bits/d)",
+    )
+    axes[0].set(xlabel="d", ylabel="log2 N_min (fewest samples to greedy accuracy >= 0.99)", title="samples")
+    axes[1].set(xlabel="d", ylabel="log2 seconds of the minimal run (2 cores)", title="compute")
+    for ax in axes:
+        ax.legend(fontsize=6.5, loc="upper left")
+    fig.suptitle(
+        "NTP alone with a parity-capable position 1 against NTP then STaR with the linear model "
+        "(one learner each: SGD over fixed features)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig

@@ -55,6 +55,12 @@ FIGURES = {
             "counting argument, measured",
             "p_long = 0 and 2^-d, d in 4..14, 3 seeds; pre-training 100k, lambda_2a = 0.1, round size searched",
         ),
+        (
+            "separation",
+            "NTP alone vs NTP then RL, measured",
+            "d in 4..14, 3 seeds; NTP alone with Walsh position 1 at p_long = 0, 0.1 (pre-training searched); "
+            "NTP then STaR at p_long = 0.1, 1/d",
+        ),
     ]
 }
 """Figure name to its :class:`FigureSpec`, in the order they are made and listed."""

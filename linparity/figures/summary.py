@@ -375,3 +375,51 @@ def sample_complexity(record):
         "beta_sufficient_construction": float(theory.polynomial_degree(1)) - float(theory.polynomial_degree(0)),
         "a_sufficient_construction": float(theory.polynomial_degree(0)),
     }
+
+
+#: The series of ``separation``: NTP alone (Walsh) grows in bits per unit d, NTP then STaR
+#: in powers of d.
+SEPARATION = {"walsh p=0": "exp", "walsh p=0.1": "exp", "star p=0.1": "poly", "star 1/d": "poly"}
+
+
+def separation(record):
+    """Growth of N_min per route (bits per unit d for NTP alone, the exponent of d for NTP
+    then STaR) and the ratios of samples and seconds at the largest d every series reached
+    with every seed (docs/theory.md section 4.15)."""
+    out = {}
+    medians = {}
+    for name, kind in SEPARATION.items():
+        fit = _growth(record, "n_min", kind, series=name)
+        rows = select(record, "points", series=name)
+        out[name] = {
+            "growth": fit["value"],
+            "growth_ci": fit["ci"],
+            "unit": "bits per unit d" if kind == "exp" else "exponent of d",
+            "points_reached": f"{sum(r['reached'] for r in rows)}/{len(rows)}",
+        }
+        complete = {r["d"] for r in rows} - {r["d"] for r in rows if not r["reached"]}
+        medians[name] = {
+            d: (
+                float(np.median([r["n_min"] for r in rows if r["d"] == d])),
+                float(np.median([r["n_min_seconds"] for r in rows if r["d"] == d])),
+            )
+            for d in complete
+        }
+    out["walsh p=0"]["coverage_prediction_bits_per_d"] = 1.0
+    ds = np.array(record["parameters"]["d"], dtype=float)
+    out["walsh p=0.1"]["sufficient_bound_bits_per_d"] = float(
+        np.polyfit(ds, np.log2(theory.walsh_sufficient_samples(ds, 0.1)), 1)[0]
+    )
+    common = set.intersection(*(set(m) for m in medians.values()))
+    if common:
+        d = max(common)
+        out["largest_common_d"] = d
+        for w in ("walsh p=0", "walsh p=0.1"):
+            for s_ in ("star p=0.1", "star 1/d"):
+                key = f"{w} / {s_}"
+                out[key] = {
+                    "samples": medians[w][d][0] / medians[s_][d][0],
+                    "seconds": medians[w][d][1] / medians[s_][d][1],
+                }
+    out["non_monotone"] = sum(not r["monotone"] for r in record["tables"]["points"])
+    return out

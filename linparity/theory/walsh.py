@@ -122,8 +122,9 @@ def walsh_coverage_samples(d, accuracy=0.99):
     """Samples at ``p_long = 0`` after which greedy accuracy is ``accuracy``, in expectation:
     ``2^d ln(1 / (2 (1 - accuracy)))`` (``3.91 * 2^d`` for 0.99).
 
-    docs/theory.md section 3.12.  The ``2^d`` monomials are orthogonal, so an SGD step
-    on prompt ``x`` moves the logit of ``x`` alone (by ``2^d`` times its step); at
+    docs/theory.md section 3.12.  The ``2^d`` monomials are orthogonal, so the loss part
+    of an SGD step on prompt ``x`` moves the logit of ``x`` alone (the penalty shrinks
+    every logit by one factor); at
     ``p = 0`` every demonstration of ``x`` starts with ``chi(x)``, so the (averaged)
     Pegasos logit has the parity's sign from the first visit on and is 0 before it,
     where greedy's tie gives +1, right for half the prompts.  A prompt is unseen after
