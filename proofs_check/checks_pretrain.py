@@ -680,3 +680,78 @@ def walsh_position1(ev):
     )
     linear = model_summary(3, fit_model(3, 0.1, 1e-8))["greedy_accuracy"]
     ev.note(f"contrast: the linear position 1 gives greedy accuracy {linear} at d = 3, p = 0.1 (Theorem 1)")
+
+
+@claim(
+    "walsh_sgd_counts",
+    "Algorithm 3 over every Walsh monomial (section 3.12): an SGD step moves only its own prompt's "
+    "logit, so at p = 0 greedy accuracy after T samples is 1 - (1 - 2^-d)^T / 2 and 0.99 needs "
+    "2^d ln 50 samples (1 bit per unit d); the generic bound's sufficient count solves "
+    "T / (1 + ln T) = (4 2^d / (1 - 2p))^2 / delta (2 bits per unit d)",
+    "orthogonality by sympy's product identity and by enumeration (d <= 5); Pegasos steps with "
+    "symbolic coefficients in exact arithmetic (d = 3); exact expectation of the unseen fraction "
+    "and its limit; the margin's fixed point and sup over lambda; the twins' fixed point",
+)
+def walsh_sgd_counts(ev):
+    # Orthogonality: sum_S x_S x'_S = prod_i (1 + x_i x'_i) = 2^d [x = x'] for x, x' in {-1, 1}^d.
+    for d in range(1, 6):
+        prompts = [np.array([1 - 2 * ((b >> k) & 1) for k in range(d)]) for b in range(1 << d)]
+        phi = np.array([[np.prod([x[k] for k in range(d) if (s >> k) & 1]) for s in range(1 << d)] for x in prompts])
+        ev.require(
+            np.array_equal(phi @ phi.T, (1 << d) * np.eye(1 << d)), f"Gram matrix of the monomials is 2^d I at d = {d}"
+        )
+    xs, xps = sp.symbols("x1:4"), sp.symbols("y1:4")
+    product = sp.expand(sp.prod([1 + a * b for a, b in zip(xs, xps)]))
+    subsets = [[i for i in range(3) if (s >> i) & 1] for s in range(8)]
+    monomial_sum = sum(sp.prod([xs[i] * xps[i] for i in sub]) for sub in subsets)
+    ev.require(_is_zero(product - monomial_sum), "sum_S x_S x'_S = prod_i (1 + x_i x'_i), symbolically (d = 3)")
+    # Pegasos iterate after steps on prompts x_1 .. x_T with arbitrary coefficients c_s (exact): its
+    # logit at any prompt never visited is exactly 0, at a visited one a sum of its own c_s only.
+    d, steps = 3, 6
+    prompts = [np.array([1 - 2 * ((b >> k) & 1) for k in range(d)]) for b in range(1 << d)]
+    phi = [sp.Matrix([int(np.prod([x[k] for k in range(d) if (s >> k) & 1])) for s in range(1 << d)]) for x in prompts]
+    lam, cs = sp.Symbol("lambda", positive=True), sp.symbols(f"c1:{steps + 1}")
+    visited = [5, 2, 5, 7, 2, 0]
+    w = sp.zeros(1 << d, 1)
+    for t, (b, c) in enumerate(zip(visited, cs), start=1):
+        w = w - (c * phi[b] + lam * w) / (lam * t)
+    logits = [sp.simplify((w.T * phi[b])[0]) for b in range(1 << d)]
+    ev.require(
+        all(logits[b] == 0 for b in range(1 << d) if b not in visited)
+        and all(logits[b].free_symbols <= {lam, *[cs[i] for i, v in enumerate(visited) if v == b]} for b in visited),
+        "exact Pegasos over the monomials: unseen prompts' logits are 0, a seen prompt's depends on its own steps only",
+    )
+    # At p = 0: E[accuracy] = 1 - P(unseen) / 2 with P(unseen) = (1 - 2^-d)^T; at T = 2^d ln 50 it tends to 0.99.
+    n = sp.Symbol("n", positive=True)  # 2^d
+    unseen = (1 - 1 / n) ** (n * sp.log(50))
+    ev.require(
+        sp.limit(1 - unseen / 2, n, sp.oo) == sp.Rational(99, 100),
+        "expected greedy accuracy 1 - (1 - 2^-d)^(2^d ln 50) / 2 -> 0.99",
+    )
+    cov = [float(theory.walsh_coverage_samples(dv)) for dv in (8, 12, 16)]
+    exact = [1 - (1 - 2.0**-dv) ** c / 2 for dv, c in zip((8, 12, 16), cov)]
+    ev.require(
+        all(abs(e - 0.99) < 2e-4 for e in exact),
+        f"the twin's count gives expected accuracy {', '.join(f'{e:.5f}' for e in exact)} at d = 8, 12, 16",
+    )
+    # The sufficient count: the margin m of a disagreeing prompt solves lambda m = (1-p) sigma(-m) - p sigma(m);
+    # lambda m rises with lambda to (1 - 2p) / 2 (m -> 0).
+    p, m = S.p_long, sp.Symbol("m", positive=True)
+    g = (1 - p) * sig(-m) - p * sig(m)
+    ev.require(
+        _is_zero(sp.limit(g, m, 0) - (1 - 2 * p) / 2)
+        and sp.simplify(sp.diff(g, m).subs(p, sp.Rational(1, 10))).is_negative,
+        "lambda m = g(m) with g falling from (1 - 2p)/2 at m = 0: the sup over lambda of lambda m is (1 - 2p)/2",
+    )
+    worst = 0.0
+    for dv, pv in ((4, 0.0), (10, 0.1), (20, 0.3)):
+        tv = float(theory.walsh_sufficient_samples(dv, pv, 0.1))
+        k = (4 * 2.0**dv / (1 - 2 * pv)) ** 2 / 0.1
+        worst = max(worst, abs(tv / (1 + math.log(tv)) - k) / k)
+    ev.require(
+        worst < 1e-9, f"the twin solves T / (1 + ln T) = (4 2^d / (1 - 2p))^2 / delta (relative error {worst:.1e})"
+    )
+    rate = np.diff(np.log2(theory.walsh_sufficient_samples(np.array([30.0, 60.0]), 0.1)))[0] / 30
+    ev.note(
+        f"the sufficient count's rate between d = 30 and 60: {rate:.3f} bits per unit d (2 plus a vanishing log term)"
+    )

@@ -16,6 +16,7 @@ REQUIRED_IDS = {
     "greedy_threshold",
     "sampling_after_pretrain",
     "walsh_position1",
+    "walsh_sgd_counts",
     "sgd_bound",
     "prop1",
     "prop2",
