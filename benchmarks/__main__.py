@@ -9,9 +9,14 @@ from . import _common, ntp_sgd, policy_gradient, sampling, system
 
 BENCHMARKS = ("ntp_sgd", "sampling", "policy_gradient", "headline", "roofline", "scaling")
 
-READING = """How to read it: every throughput comes from the fastest of several repeats, the
-one least disturbed by other load on a shared machine (single runs here vary by up
-to 30%). `scaling` times 1 and 2 threads in alternation over several rounds;
+READING = """How to read it. The comparisons with JAX (`protocol=interleaved`) call every
+implementation once to warm up, then in alternating rounds (A B C, A B C, ...: 7 rounds,
+3 with `--quick`, the same work per call in both), and report the median throughput
+with its range over rounds and the process's CPU seconds per wall second
+(`cpu_per_wall`); linparity runs at 1 and 2 threads (`impl@threads` in the rounds), and
+a ratio is taken round by round against the best JAX variant. Other throughputs come
+from the fastest of several repeats, the one least disturbed by other load on a shared
+machine (single runs here vary by up to 30%). `scaling` times 1 and 2 threads in alternation over several rounds;
 `independent_work` is the machine's own scaling in those rounds (independent
 integer chains, nothing shared). The roofline record divides the NTP kernel's
 GFLOP/s (`flops_per_long_sample` useful flops per long sample) by numpy's float64
@@ -29,23 +34,46 @@ def _run(name, quick):
     return getattr(system, name)(quick)
 
 
+#: The speed targets (benchmark, kind, d): linparity at 2 threads over the best JAX variant.
+TARGETS = {("ntp_sgd", "long", 64): 2.5, ("ntp_sgd", "short", 64): 2.0, ("sampling", None, 64): 2.0}
+
+
+def _peers(results, mine):
+    """The interleaved JAX records measured with ``mine`` (same benchmark, d and kind)."""
+    return [
+        r
+        for r in results
+        if r.get("protocol") == "interleaved"
+        and r["impl"].startswith("jax")
+        and (r["benchmark"], r["d"], r.get("kind")) == (mine["benchmark"], mine["d"], mine.get("kind"))
+    ]
+
+
 def ratios(results):
-    """linparity's throughput over each other implementation's, per benchmark and d."""
+    """linparity's throughput over each other implementation's, per benchmark and d.
+
+    Against the JAX variants (measured in interleaved rounds) the ratio is taken round by
+    round against the best variant (highest median), for 1 and 2 threads: ``..._vs_best_jax``
+    with its ``_min`` and ``_max`` over rounds.  Against the per-sample baselines (numpy,
+    PyTorch) it is the ratio of linparity's 2-thread median to their best time.
+    """
     out = {}
-    for r in results:
-        if r["impl"] == "linparity":
+    for mine in results:
+        if mine["impl"] != "linparity" or mine.get("protocol") != "interleaved":
             continue
-        mine = [
-            q
-            for q in results
-            if q["impl"] == "linparity"
-            and q["benchmark"] == r["benchmark"]
-            and q["d"] == r["d"]
-            and q.get("kind") == r.get("kind")
-        ]
-        if mine:
-            key = f"{r['benchmark']}{'_' + r['kind'] if r.get('kind') else ''}_d{r['d']}_vs_{r['impl']}"
-            out[key] = mine[0]["throughput"] / r["throughput"]
+        stem = f"{mine['benchmark']}{'_' + mine['kind'] if mine.get('kind') else ''}_d{mine['d']}"
+        peers = _peers(results, mine)
+        if peers:
+            best = max(peers, key=lambda r: r["throughput"])
+            pr = _common.paired_ratio(mine, best)
+            key = f"{stem}_linparity_{mine['threads']}t_vs_best_jax"
+            out[key], out[key + "_min"], out[key + "_max"] = pr["median"], pr["min"], pr["max"]
+        if mine["threads"] == 2:
+            for r in results:
+                if r["impl"] in ("numpy", "torch") and (r["benchmark"], r["d"], r.get("kind")) == (
+                    mine["benchmark"], mine["d"], mine.get("kind"),
+                ):  # fmt: skip
+                    out[f"{stem}_vs_{r['impl']}"] = mine["throughput"] / r["throughput"]
     for r in results:
         if r["benchmark"] == "roofline":
             out["roofline_fraction_of_matmul"] = r["fraction_of_matmul"]
@@ -56,13 +84,31 @@ def ratios(results):
     return out
 
 
+def target_lines(ratios_):
+    """One line per speed target: measured median and range over rounds, met or not."""
+    lines = []
+    for (bench, kind, d), goal in TARGETS.items():
+        key = f"{bench}{'_' + kind if kind else ''}_d{d}_linparity_2t_vs_best_jax"
+        name = f"{bench}{' ' + kind if kind else ''}"
+        what = f"{name} at d = {d}, 2 threads, against the best JAX variant: target >= {goal:g}x"
+        if key not in ratios_:
+            lines.append(f"* {what}: not measured (jax not installed, or the benchmark not run)")
+            continue
+        verdict = (
+            "met" if ratios_[key + "_min"] >= goal else ("met in median only" if ratios_[key] >= goal else "NOT met")
+        )
+        low, high = ratios_[key + "_min"], ratios_[key + "_max"]
+        lines.append(f"* {what}: measured {ratios_[key]:.2f}x (rounds {low:.2f}-{high:.2f}): {verdict}")
+    return lines
+
+
 def table(results):
     lines = ["| benchmark | impl | d | threads | throughput | unit | notes |", "|---|---|---|---|---|---|---|"]
     for r in results:
         notes = ", ".join(
             f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
             for k, v in r.items()
-            if k not in ("benchmark", "impl", "d", "threads", "throughput", "unit")
+            if k not in ("benchmark", "impl", "d", "threads", "throughput", "unit", "rounds")
         )
         lines.append(
             f"| {r['benchmark']} | {r['impl']} | {r['d'] if r['d'] is not None else ''} | "
@@ -119,10 +165,11 @@ def _write(args, report, results):
         )
         machine = "\n".join(f"* {k}: {v}" for k, v in report["machine"].items())
         ratio_lines = "\n".join(f"| {k} | {v:.3g} |" for k, v in report["ratios"].items())
+        targets = "\n".join(target_lines(report["ratios"]))
         write_atomic(
             args.markdown,
             f"# Benchmark results\n\nRegenerated by `{command}`.\n\n{READING}\n\n"
-            f"## Machine\n\n{machine}\n\n"
+            f"## Targets\n\n{targets}\n\n## Machine\n\n{machine}\n\n"
             f"## Results\n\n{table(results)}\n\n## Ratios\n\n| ratio | value |\n|---|---|\n"
             f"{ratio_lines}\n",
         )

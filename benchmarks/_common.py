@@ -36,6 +36,82 @@ def best_time(func, repeat=3, min_seconds=0.0):
     return min(times)
 
 
+def with_threads(n, func):
+    """``func`` run with numba's thread count set to ``n`` (restored after)."""
+    import numba
+
+    def run():
+        before = numba.get_num_threads()
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+        try:
+            func()
+        finally:
+            numba.set_num_threads(before)
+
+    return run
+
+
+def interleaved(impls, rounds):
+    """Throughputs of competing implementations, measured in alternation.
+
+    The protocol of every comparison here: each implementation is called once to warm up
+    (compilation, caches), then ``rounds`` rounds call each of them once in turn (A B C,
+    A B C, ...), so that a change in the machine's load hits all of them alike; the
+    per-round values are kept, and a ratio is taken round by round (:func:`paired_ratio`).
+
+    Parameters
+    ----------
+    impls : dict
+        Name to ``(func, units)``: ``func()`` does ``units`` units of work.
+    rounds : int
+
+    Returns
+    -------
+    dict
+        Name to ``{"throughput": [per round], "cpu_per_wall": [per round]}``; the CPU
+        seconds of the whole process per wall second of the call (1 per busy thread).
+    """
+    for func, _ in impls.values():
+        func()
+    out = {name: {"throughput": [], "cpu_per_wall": []} for name in impls}
+    for _ in range(rounds):
+        for name, (func, units) in impls.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            func()
+            wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+            out[name]["throughput"].append(units / wall)
+            out[name]["cpu_per_wall"].append(cpu / wall)
+    return out
+
+
+def summarise(values):
+    """Median and range of per-round values."""
+    v = np.asarray(values, dtype=float)
+    return {"median": float(np.median(v)), "min": float(v.min()), "max": float(v.max())}
+
+
+def interleaved_records(benchmark, d, unit, measured, **extra):
+    """One record per implementation from :func:`interleaved`'s output: the median
+    throughput, its range, the CPU per wall second and the per-round values."""
+    out = []
+    for name, m in measured.items():
+        impl, _, threads = name.partition("@")
+        stats = summarise(m["throughput"])
+        out.append(
+            record(
+                benchmark, impl, d, int(threads) if threads else None, stats["median"], unit,
+                min=stats["min"], max=stats["max"], cpu_per_wall=float(np.median(m["cpu_per_wall"])),
+                rounds=m["throughput"], protocol="interleaved", **extra,
+            )
+        )  # fmt: skip
+    return out
+
+
+def paired_ratio(mine, theirs):
+    """Round-by-round ratio of two interleaved records' throughputs: median and range."""
+    return summarise(np.asarray(mine["rounds"]) / np.asarray(theirs["rounds"]))
+
+
 def machine():
     """What the numbers were measured on."""
     import numba

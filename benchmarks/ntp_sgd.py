@@ -12,7 +12,7 @@ import numpy as np
 from linparity import ntp, task
 from linparity import reference as ref
 
-from ._common import best_time, record
+from ._common import best_time, interleaved, interleaved_records, record, with_threads
 
 
 def torch_algorithm3(d, lambdas, x, y, lengths):
@@ -79,11 +79,8 @@ def _jax_fits(d):
     built inside the scan for positions 1 and 2a; the chain's are never built
     (:func:`_chain_scan`).
 
-    Not yet the strongest variant: the issue that asked for it reports a JAX Algorithm 3
-    at about 1/1.5 of linparity's speed; this one (jax 0.10.2, small-loop flag on)
-    measured 59k against linparity's 250k long samples per second and 425k against
-    0.6-1M short ones at d = 64, on a machine loaded by another run.  No speed claim
-    rests on it yet.
+    It keeps the running mean of the iterates, as Algorithm 3 is written;
+    :func:`_jax_fits_sums` keeps running sums instead (faster).
     """
     import jax.numpy as jnp
 
@@ -132,11 +129,82 @@ def _chain_scan(d):
     return fit
 
 
+def _jax_fits_sums(d):
+    """Algorithm 3 in JAX with linparity's running sums instead of a running mean.
+
+    The Pegasos iterate is ``w_t = -G_t / (lambda t)`` with ``G_t`` the sum of loss
+    gradients, and the average of the iterates is ``-(H_T G_T - sum_s H_{s-1} g_s) /
+    (lambda T)`` (``_kernels/_ntp.py``): a step adds ``c phi`` and ``c H phi`` to two sums
+    and never rescales the weights, nor updates a mean.  The same two scans as
+    :func:`_jax_fits` (positions 1 and 2a over every sample, the chain over the long ones
+    as matrix-vector products and rank-one updates).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    head_mask = np.ones((2, 2 * d + 2))
+    head_mask[0, d:] = 0.0
+    head_mask = jnp.asarray(head_mask)
+    lower = jnp.asarray(np.tril(np.ones((d - 1, d - 1))))
+
+    def coefficient(dot, target, t, lam):
+        inv = jnp.where(t > 0, 1.0 / (lam * jnp.maximum(t, 1.0)), 0.0)
+        return -target * jax.nn.sigmoid(target * dot * inv)
+
+    def head_step(carry, sample):
+        g, a, t, h, lam = carry
+        x, y1, stop = sample
+        phi = head_mask * jnp.concatenate([x, y1[None], y1 * x, jnp.ones(1)])[None, :]
+        coef = coefficient(jnp.sum(g * phi, axis=1), jnp.stack([y1, stop]), t, lam)
+        g = g + coef[:, None] * phi
+        a = a + (coef * h)[:, None] * phi
+        t = t + 1.0
+        return (g, a, t, h + 1.0 / t, lam), None
+
+    def chain_step(carry, sample):
+        (ga, gb, gc), (aa, ab, ac), t, h, lam = carry
+        x, y = sample
+        prev, target = y[: d - 1], y[1:]
+        coef = coefficient(ga @ x + gb @ prev + prev * (gc @ x), target, t, lam)
+        ch = coef * h
+        lp = lower * prev[None, :]
+        ga, aa = ga + coef[:, None] * x[None, :], aa + ch[:, None] * x[None, :]
+        gb, ab = gb + coef[:, None] * lp, ab + ch[:, None] * lp
+        gc, ac = gc + (coef * prev)[:, None] * x[None, :], ac + (ch * prev)[:, None] * x[None, :]
+        t = t + 1.0
+        return ((ga, gb, gc), (aa, ab, ac), t, h + 1.0 / t, lam), None
+
+    def average(g, a, t, h, lam):
+        lam = lam.reshape(lam.shape + (1,) * (g.ndim - 1))
+        t = t.reshape(lam.shape)
+        h = h.reshape(lam.shape)
+        return jnp.where(t > 0, -(h * g - a) / (lam * jnp.maximum(t, 1.0)), 0.0)
+
+    @jax.jit
+    def fit_head(lam, xs, y1, stop):
+        z = jnp.zeros((2, 2 * d + 2))
+        (g, a, t, h, _), _ = jax.lax.scan(head_step, (z, z, jnp.zeros(2), jnp.zeros(2), lam), (xs, y1, stop))
+        return average(g, a, t, h, lam)
+
+    @jax.jit
+    def fit_chain(lam, xs, ys):
+        z = (jnp.zeros((d - 1, d)), jnp.zeros((d - 1, d - 1)), jnp.zeros((d - 1, d)))
+        t0 = jnp.zeros(d - 1)
+        (g, a, t, h, _), _ = jax.lax.scan(chain_step, (z, z, t0, t0, lam), (xs, ys))
+        return tuple(average(gi, ai, t, h, lam) for gi, ai in zip(g, a))
+
+    return fit_head, fit_chain
+
+
 _JAX_FITS = {}
 
+#: The JAX variants of Algorithm 3: ``jax`` keeps the running mean of the iterates, as
+#: written in the paper; ``jax_sums`` keeps linparity's two running sums.
+JAX_VARIANTS = {"jax": _jax_fits, "jax_sums": _jax_fits_sums}
 
-def jax_algorithm3(d, lambdas, x, y, lengths):
-    """Run the JAX Algorithm 3 (:func:`_jax_fits`, jitted once per d and shape); return the
+
+def jax_algorithm3(d, lambdas, x, y, lengths, variant="jax"):
+    """Run a JAX Algorithm 3 (:data:`JAX_VARIANTS`, jitted once per d and shape); return the
     averaged parameters in linparity's theta layout (numpy)."""
     # XLA's CPU runtime runs a small loop body through a slow generic path unless told
     # not to: with jax 0.10.2 the flag gives 1.8x here (with 0.4.38 it cost 2x, which
@@ -147,14 +215,17 @@ def jax_algorithm3(d, lambdas, x, y, lengths):
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
-    if d not in _JAX_FITS:
-        _JAX_FITS[d] = _jax_fits(d)
-    fit_head, fit_chain = _JAX_FITS[d]
+    if (variant, d) not in _JAX_FITS:
+        _JAX_FITS[variant, d] = JAX_VARIANTS[variant](d)
+    fit_head, fit_chain = _JAX_FITS[variant, d]
     lam = jnp.asarray(lambdas, dtype=jnp.float64)
     long_ = np.asarray(lengths) == d
     xs, ys = jnp.asarray(x, dtype=jnp.float64), jnp.asarray(y, dtype=jnp.float64)
     stop = jnp.asarray(np.where(long_, -1.0, 1.0))
-    head = fit_head(lam[:2], jnp.zeros(2 * d + 2), xs, ys[:, 0], stop)
+    if variant == "jax":
+        head = fit_head(lam[:2], jnp.zeros(2 * d + 2), xs, ys[:, 0], stop)
+    else:
+        head = fit_head(lam[:2], xs, ys[:, 0], stop)
     blocks = [None, None] + [None] * (d - 1)
     head = np.asarray(head.block_until_ready())
     blocks[0], blocks[1] = head[0, :d], head[1]
@@ -167,11 +238,22 @@ def jax_algorithm3(d, lambdas, x, y, lengths):
     return np.concatenate(blocks)
 
 
+def _work(d, kind):
+    """Samples per timed call: enough that per-call overhead does not matter (about 0.1-0.5 s
+    for linparity), the same in ``--quick`` and the full run, so that both give the same ratios."""
+    if kind == "long":
+        return int(np.clip(2.5e8 / d**2, 20_000, 500_000))
+    return int(np.clip(4e9 / d**2, 200_000, 2_000_000))
+
+
 def run(dims, quick):
+    """Interleaved rounds (``_common.interleaved``) of linparity at 1 and 2 threads and every
+    JAX variant; the per-sample Python baselines (numpy, PyTorch) once, on a few samples."""
+    rounds = 3 if quick else 7
     results = []
     for d in dims:
         for kind, p_long in (("long", 1.0), ("short", 0.0)):
-            n_fast = int(max(2000, (2e7 if kind == "short" else 4e6) / d**2 / (10 if quick else 1)))
+            n_fast = _work(d, kind)
             n_slow = max(3, (60 if kind == "short" else 6) // (1 + d // 64))
             batch = task.draw_demonstrations(n_fast, d, p_long, key=task.stream_key(1, 0))
             lam = ntp.default_lambdas(d, n_fast, n_fast if kind == "long" else 0)
@@ -180,26 +262,28 @@ def run(dims, quick):
             def linparity_way():
                 ntp.Algorithm3(d, lam).partial_fit(*batch, check=False)
 
-            seconds = best_time(linparity_way, repeat=3)
-            results.append(record("ntp_sgd", "linparity", d, None, n_fast / seconds, "samples/s", kind=kind))
+            impls = {f"linparity@{t}": (with_threads(t, linparity_way), n_fast) for t in (1, 2)}
+            compile_seconds = {}
+            try:
+                import jax  # noqa: F401
+
+                for variant in JAX_VARIANTS:
+                    start = time.perf_counter()
+                    jax_algorithm3(d, lam, *batch, variant=variant)  # traces and compiles for this shape
+                    compile_seconds[variant] = time.perf_counter() - start
+                    impls[variant] = (lambda v=variant: jax_algorithm3(d, lam, *batch, variant=v), n_fast)
+            except ImportError:
+                pass
+            measured = interleaved(impls, rounds)
+            for r in interleaved_records("ntp_sgd", d, "samples/s", measured, kind=kind, samples_per_call=n_fast):
+                if r["impl"] in compile_seconds:  # the first call's time beyond a measured one
+                    r["compile_seconds"] = max(0.0, compile_seconds[r["impl"]] - n_fast / r["throughput"])
+                results.append(r)
             seconds = best_time(lambda: ref.algorithm3(d, lam, *small), repeat=1)
             results.append(record("ntp_sgd", "numpy", d, None, n_slow / seconds, "samples/s", kind=kind))
             try:
                 seconds = best_time(lambda: torch_algorithm3(d, lam, *small), repeat=1)
                 results.append(record("ntp_sgd", "torch", d, None, n_slow / seconds, "samples/s", kind=kind))
-            except ImportError:
-                pass
-            try:
-                start = time.perf_counter()
-                jax_algorithm3(d, lam, *batch)  # traces and compiles for this shape
-                first = time.perf_counter() - start
-                seconds = best_time(lambda: jax_algorithm3(d, lam, *batch), repeat=3)
-                results.append(
-                    record(
-                        "ntp_sgd", "jax", d, None, n_fast / seconds, "samples/s", kind=kind,
-                        compile_seconds=max(0.0, first - seconds),
-                    )
-                )  # fmt: skip
             except ImportError:
                 pass
     return results

@@ -6,12 +6,14 @@ The model has random weights with a zero 2a bias, so about half the responses ar
 long. Throughput is prompts per second.
 """
 
+import time
+
 import numpy as np
 
 from linparity import reference as ref
 from linparity import task
 
-from ._common import best_time, random_model, record
+from ._common import best_time, interleaved, interleaved_records, random_model, record, with_threads
 
 
 def sample_and_score(lib, blocks, x, uniforms):
@@ -62,10 +64,8 @@ def jax_sample_and_score(blocks, x, uniforms):
     float64.  The chain is three matrix-vector products per token (:func:`_chain_parts`);
     the exact probability of the long answer is teacher-forced, all positions at once.
 
-    Not yet the strongest variant: it samples the whole chain for every prompt, also for
-    the half that stop after y_1.  Measured 82.5k against linparity's 303k prompts per
-    second at d = 64 (10,000 prompts, jax 0.10.2, a machine loaded by another run); the
-    issue that asked for it reports a JAX version at about 1/1.1.
+    It draws the whole chain for every prompt, also for those that stop after y_1;
+    :func:`jax_sample_and_score_go` draws it only for those that go on.
     """
     import os
 
@@ -109,9 +109,78 @@ def jax_sample_and_score(blocks, x, uniforms):
     return tuple(np.asarray(v.block_until_ready()) for v in out)
 
 
+_JAX_GO = {}
+
+
+def jax_sample_and_score_go(blocks, x, uniforms):
+    """:func:`jax_sample_and_score`, hand-batched: y_1, the 2a decision and the exact scores
+    for every prompt in one jitted, vmapped call; then the chain drawn only for the prompts
+    that go on (gathered outside jit, a ``lax.scan`` over chain positions vmapped over
+    them), so the half that stop cost nothing in the chain.  One compilation per number of
+    prompts that go on."""
+    import os
+
+    os.environ.setdefault("XLA_FLAGS", "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=1000000000")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    n, d = x.shape
+    if d not in _JAX_GO:
+        sig = jax.nn.sigmoid
+
+        def head(w1, w2, bias, a, b, c, x, u):
+            y1 = jnp.where(u[0] < sig(x @ w1), 1.0, -1.0)
+            go = u[1] >= sig(jnp.concatenate([x, y1[None], y1 * x]) @ w2 + bias)
+            ax, cx = a @ x, c @ x
+            chain = jnp.cumprod(x)
+            prev = chain[: d - 1]
+            logp = jnp.log(sig(chain[0] * (x @ w1)))
+            logp += jnp.log(sig(-(jnp.concatenate([x, chain[:1], chain[0] * x]) @ w2 + bias)))
+            logp += jnp.sum(jnp.log(sig(chain[1:] * (ax + b @ prev + prev * cx))))
+            chi = chain[-1]
+            p_short = sig(chi * (x @ w1)) * sig(jnp.concatenate([x, chi[None], chi * x]) @ w2 + bias)
+            return y1, go, jnp.exp(logp), p_short
+
+        def chain(a, b, c, x, y1, u):
+            ax, cx = a @ x, c @ x
+
+            def token(y, l):
+                s = ax[l] + b[l] @ y[: d - 1] + y[l] * cx[l]
+                return y.at[l + 1].set(jnp.where(u[l + 2] < sig(s), 1.0, -1.0)), None
+
+            y, _ = jax.lax.scan(token, jnp.zeros(d).at[0].set(y1), jnp.arange(d - 1))
+            return y
+
+        _JAX_GO[d] = (
+            jax.jit(jax.vmap(head, in_axes=(None, None, None, None, None, None, 0, 0))),
+            jax.jit(jax.vmap(chain, in_axes=(None, None, None, 0, 0, 0))),
+        )
+    head, chain = _JAX_GO[d]
+    a, bm, c = (jnp.asarray(m) for m in _chain_parts(blocks, d))
+    xj, uj = jnp.asarray(x), jnp.asarray(uniforms)
+    y1, go, p_long, p_short = head(
+        jnp.asarray(blocks[0]), jnp.asarray(blocks[1][:-1]), jnp.asarray(blocks[1][-1]), a, bm, c, xj, uj
+    )
+    go = np.asarray(go)
+    y = np.zeros((n, d))
+    y[:, 0] = np.asarray(y1)
+    idx = np.flatnonzero(go)
+    if idx.size:
+        y[idx] = np.asarray(chain(a, bm, c, xj[idx], jnp.asarray(y[idx, 0]), uj[idx]).block_until_ready())
+    return y, np.asarray(p_long), np.asarray(p_short)
+
+
+#: Prompts per timed call, the same in ``--quick`` and the full run.
+PROMPTS = 20_000
+
+
 def run(quick):
+    """Interleaved rounds of linparity at 1 and 2 threads and both JAX variants; numpy and
+    PyTorch (vectorised over prompts) by their best of 3."""
     d = 64
-    n = 2_000 if quick else 10_000
+    n = PROMPTS
     rng = np.random.default_rng(0)
     model = random_model(d, rng)
     x = task.draw_prompts(n, d, key=task.stream_key(2, 0))
@@ -121,11 +190,25 @@ def run(quick):
         model.generate(x, key=7)
         model.response_stats(x)
 
-    seconds = best_time(linparity_way, repeat=5)
-    results.append(record("sampling", "linparity", d, None, n / seconds, "prompts/s"))
     blocks = ref.split(model.theta, d)
     xf = x.astype(np.float64)
     uniforms = rng.random((n, d + 1))
+    impls = {f"linparity@{t}": (with_threads(t, linparity_way), n) for t in (1, 2)}
+    compile_seconds = {}
+    try:
+        import jax  # noqa: F401
+
+        for name, func in (("jax", jax_sample_and_score), ("jax_go", jax_sample_and_score_go)):
+            start = time.perf_counter()
+            func(blocks, xf, uniforms)  # traces and compiles for this shape
+            compile_seconds[name] = time.perf_counter() - start
+            impls[name] = (lambda f=func: f(blocks, xf, uniforms), n)
+    except ImportError:
+        pass
+    for r in interleaved_records("sampling", d, "prompts/s", interleaved(impls, 3 if quick else 7)):
+        if r["impl"] in compile_seconds:
+            r["compile_seconds"] = max(0.0, compile_seconds[r["impl"]] - n / r["throughput"])
+        results.append(r)
     seconds = best_time(lambda: sample_and_score(np, blocks, xf, uniforms), repeat=3)
     results.append(record("sampling", "numpy", d, None, n / seconds, "prompts/s"))
     try:
@@ -137,18 +220,6 @@ def run(quick):
             seconds = best_time(lambda: sample_and_score(torch, tb, tx, tu), repeat=3)
         results.append(
             record("sampling", "torch", d, None, n / seconds, "prompts/s", torch_threads=torch.get_num_threads())
-        )
-    except ImportError:
-        pass
-    try:
-        import time
-
-        start = time.perf_counter()
-        jax_sample_and_score(blocks, xf, uniforms)  # traces and compiles for this shape
-        first = time.perf_counter() - start
-        seconds = best_time(lambda: jax_sample_and_score(blocks, xf, uniforms), repeat=3)
-        results.append(
-            record("sampling", "jax", d, None, n / seconds, "prompts/s", compile_seconds=max(0.0, first - seconds))
         )
     except ImportError:
         pass

@@ -43,12 +43,13 @@ def test_jax_sampling_baseline_equals_numpy_and_the_kernels():
     x = task.draw_prompts(400, d, key=3).astype(float)
     u = rng.random((400, d + 1))
     blocks = ref.split(model.theta, d)
-    y, p_long, p_short = sampling.jax_sample_and_score(blocks, x, u)
     y_np, _, _ = sampling.sample_and_score(np, blocks, x, u)
-    np.testing.assert_array_equal(y, y_np)
     stats = model.response_stats(x.astype(np.int8))
-    np.testing.assert_allclose(p_long, stats[:, 0], rtol=1e-10)
-    np.testing.assert_allclose(p_short, stats[:, 1], rtol=1e-10)
+    for scorer in (sampling.jax_sample_and_score, sampling.jax_sample_and_score_go):
+        y, p_long, p_short = scorer(blocks, x, u)
+        np.testing.assert_array_equal(y, y_np)
+        np.testing.assert_allclose(p_long, stats[:, 0], rtol=1e-10)
+        np.testing.assert_allclose(p_short, stats[:, 1], rtol=1e-10)
 
 
 def test_jax_baseline_computes_algorithm3():
@@ -59,7 +60,9 @@ def test_jax_baseline_computes_algorithm3():
         batch = task.draw_demonstrations(200, d, p, key=4)
         lam = ntp.default_lambdas(d, 200, int(200 * p))
         want = ntp.Algorithm3(d, lam).partial_fit(*batch).model().theta
-        np.testing.assert_allclose(ntp_sgd.jax_algorithm3(d, lam, *batch), want, rtol=1e-10, atol=1e-12)
+        for variant in ntp_sgd.JAX_VARIANTS:
+            got = ntp_sgd.jax_algorithm3(d, lam, *batch, variant=variant)
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
 def test_benchmark_records_have_the_documented_fields():
@@ -105,3 +108,23 @@ def test_independent_work_kernel_equals_its_numpy_twin():
     out = np.zeros(3, np.uint64)
     system._independent_work(3, 1000, out)
     assert np.array_equal(out, system.independent_work_numpy(3, 1000))
+
+
+def test_interleaved_rounds_alternate_and_ratios_pair_them():
+    from benchmarks import __main__ as bench
+    from benchmarks._common import interleaved, interleaved_records
+
+    calls = []
+    measured = interleaved({"a@2": (lambda: calls.append("a"), 10), "jax": (lambda: calls.append("j"), 10)}, 3)
+    assert calls == ["a", "j"] + ["a", "j"] * 3  # warm-up, then A B A B A B
+    records = interleaved_records("sampling", 64, "prompts/s", measured)
+    assert [(r["impl"], r["threads"]) for r in records] == [("linparity", 2), ("jax", None)] or records[0][
+        "impl"
+    ] == "a"
+    mine = dict(records[0], impl="linparity", rounds=[4.0, 6.0, 9.0])
+    peer = dict(records[1], rounds=[2.0, 2.0, 3.0], throughput=2.0)
+    out = bench.ratios([mine, peer])
+    assert out["sampling_d64_linparity_2t_vs_best_jax"] == 3.0  # rounds 1.5, 3, 3
+    assert out["sampling_d64_linparity_2t_vs_best_jax_min"] == 1.5
+    lines = bench.target_lines(out)
+    assert any("sampling at d = 64" in line and "met in median only" in line for line in lines)
