@@ -109,6 +109,7 @@ def table(results):
             f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
             for k, v in r.items()
             if k not in ("benchmark", "impl", "d", "threads", "throughput", "unit", "rounds")
+            and not isinstance(v, (dict, list))  # per-kernel and per-round values: in the JSON
         )
         lines.append(
             f"| {r['benchmark']} | {r['impl']} | {r['d'] if r['d'] is not None else ''} | "
