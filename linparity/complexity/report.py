@@ -241,6 +241,16 @@ def _growth(rows, kind, rng):
     if len(entry["d"]) >= 2:
         fit = fit_rate([r["d"] for r in ok], [r["n_min"] for r in ok], [r["seed"] for r in ok], kind=kind, rng=rng)
         entry["measured"], entry["measured_ci"], entry["measured_ci_seed_t"] = fit["value"], fit["ci"], fit["ci_seed_t"]
+    # The upper half of the d range alone: the asymptotic growth, clear of costs that do
+    # not grow with d (NTP alone at p_long = 0: position 2a's stop, docs/theory.md 4.15).
+    upper = [r for r in ok if r["d"] >= np.median(entry["d"])] if entry["d"] else []
+    if len({r["d"] for r in upper}) >= 2:
+        fit = fit_rate(
+            [r["d"] for r in upper], [r["n_min"] for r in upper], [r["seed"] for r in upper], kind=kind, rng=rng
+        )
+        entry["d_upper_half"] = sorted({r["d"] for r in upper})
+        entry["measured_upper_half"], entry["measured_upper_half_ci"] = fit["value"], fit["ci"]
+        entry["measured_upper_half_ci_seed_t"] = fit["ci_seed_t"]
     return entry
 
 
