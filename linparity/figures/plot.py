@@ -553,6 +553,9 @@ def separation(record):
         n = numbers[name]
         unit = "bits/d" if n["unit"] == "bits per unit d" else "exponent"
         text = f"{labels[name]}: {n['growth']:.2f} [{n['growth_ci'][0]:.2f}, {n['growth_ci'][1]:.2f}] {unit}"
+        if "growth_upper_half" in n:
+            lo, hi = n["growth_upper_half_ci"]
+            text += f"; d >= {n['upper_half_d'][0]}: {n['growth_upper_half']:.2f} [{lo:.2f}, {hi:.2f}]"
         for ax, column in zip(axes, ("n_min", "n_min_seconds")):
             ds, groups = summary.searched(record, column, series=name)
             _medians(

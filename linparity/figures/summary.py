@@ -397,6 +397,17 @@ def separation(record):
             "unit": "bits per unit d" if kind == "exp" else "exponent of d",
             "points_reached": f"{sum(r['reached'] for r in rows)}/{len(rows)}",
         }
+        reached = [r for r in rows if r["reached"]]
+        upper = [r for r in reached if r["d"] >= np.median(sorted({q["d"] for q in reached}))]
+        if kind == "exp" and len({r["d"] for r in upper}) >= 2:  # clear of 2a's stop at small d (section 4.15)
+            from .. import complexity
+
+            fit_u = complexity.fit_rate(
+                [r["d"] for r in upper], [r["n_min"] for r in upper], [r["seed"] for r in upper],
+                kind=kind, rng=np.random.default_rng(0),
+            )  # fmt: skip
+            out[name]["upper_half_d"] = sorted({r["d"] for r in upper})
+            out[name]["growth_upper_half"], out[name]["growth_upper_half_ci"] = fit_u["value"], fit_u["ci"]
         complete = {r["d"] for r in rows} - {r["d"] for r in rows if not r["reached"]}
         medians[name] = {
             d: (
