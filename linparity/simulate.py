@@ -174,6 +174,13 @@ def main(argv=None):
                 f"{last['greedy_length']:.2f} after {steps} {cfg.rl} step(s); "
                 f"wall {result['wall_seconds']:.1f}s\n"
             )
+        elif cfg.position1_features == "walsh":
+            predicted = result["predicted"]["pretrain_greedy_accuracy"]
+            out.write(
+                f"greedy accuracy {last['greedy_accuracy']:.4f}, greedy length {last['greedy_length']:.2f} after "
+                f"NTP alone with a Walsh position 1 (the population optimum's greedy accuracy: {predicted:g}); "
+                f"wall {result['wall_seconds']:.1f}s\n"
+            )
         else:
             out.write(
                 f"greedy accuracy {last['greedy_accuracy']:.4f} after {len(result['rl'])} round(s) "
