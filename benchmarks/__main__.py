@@ -59,7 +59,14 @@ def ratios(results):
     """
     out = {}
     for mine in results:
-        if mine["impl"] != "linparity" or mine.get("protocol") != "interleaved":
+        if mine["impl"] != "linparity":
+            continue
+        if mine.get("protocol") != "interleaved":  # best-of-repeats records (policy_gradient)
+            for r in results:
+                same = (r["benchmark"], r["d"], r.get("kind")) == (mine["benchmark"], mine["d"], mine.get("kind"))
+                if same and r["impl"] in ("numpy", "torch") and mine["benchmark"] not in ("headline", "roofline"):
+                    kind = "_" + mine["kind"] if mine.get("kind") else ""
+                    out[f"{mine['benchmark']}{kind}_d{mine['d']}_vs_{r['impl']}"] = mine["throughput"] / r["throughput"]
             continue
         stem = f"{mine['benchmark']}{'_' + mine['kind'] if mine.get('kind') else ''}_d{mine['d']}"
         peers = _peers(results, mine)

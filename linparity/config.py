@@ -39,6 +39,9 @@ PG_RESPONSES_PER_STEP = 1024
 GRPO_GROUP = 8
 #: Config fields that only policy-gradient runs record (STaR's JSON leaves them out).
 PG_FIELDS = ("rl_steps", "lr", "batch_size", "group_size", "baseline", "anchor", "eval_every")
+#: Default samples per prompt of a Walsh position 1's pre-training (``32 * 2^d``): its
+#: measured minimal counts were 2-6 per prompt at d = 10-16 (docs/theory.md 4.15).
+WALSH_VISITS = 32
 #: Bounds of the automatic STaR round budget (prompts per round).
 ROUND_MIN, ROUND_MAX = 50_000, 20_000_000
 
@@ -164,7 +167,10 @@ class SimulationConfig:
         "fresh", _POST, "fresh: re-solve NTP from zero each round (analysed); warm: continue the SGD state"
     )
     pretrain_samples: int | None = _option(
-        None, _PRE, "samples T; default: long-target / p-long, clipped to [200k, 20M]"
+        None,
+        _PRE,
+        "samples T; default: long-target / p-long, clipped to [200k, 20M] "
+        "(with --position1-features walsh: 32 * 2^d, clipped the same way)",
     )
     samples_per_round: int | None = _option(
         None,
@@ -314,10 +320,16 @@ class SimulationConfig:
         """Pre-training samples: the user's, else about ``long_target_used() / p_long``.
 
         Clipped to [200k, 20M] up to d = 64; the cap grows with the long target's
-        scale above it, so that a long chain gets its long samples.
+        scale above it, so that a long chain gets its long samples.  With a Walsh
+        position 1: :data:`WALSH_VISITS` samples per prompt, ``32 * 2^d``, clipped to
+        [200k, 20M].
         """
         if self.pretrain_samples is not None:
             return self.pretrain_samples
+        if self.position1_features == "walsh":
+            # Its position 1 learns a table of the 2^d prompts (docs/theory.md 3.12), and
+            # each sample costs 2^d: the chain's long target does not size it.
+            return int(min(PRETRAIN_MAX, max(PRETRAIN_MIN, WALSH_VISITS * 2**self.d)))
         cap = int(PRETRAIN_MAX * long_target_scale(self.d))
         floor = PRETRAIN_MIN if self.budget_floors else 1
         return default_pretrain_samples(self.p_long, self.long_target_used(), minimum=floor, maximum=cap)

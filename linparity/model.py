@@ -38,6 +38,9 @@ class LinearAR:
         the paper's initialisation (every token starts at probability 1/2).
     """
 
+    #: Position 1's features (``--position1-features``): ``x`` here.
+    position1_features = "linear"
+
     def __init__(self, d, theta=None):
         self.d = validation.check_d(d)
         self.offsets = position_offsets(self.d)

@@ -85,6 +85,20 @@ def sample_and_filter(
     return (_concatenate(parts, model.d) if concatenate else parts), counts
 
 
+def _check_linear(model):
+    """ValueError unless ``model`` has the linear position 1 that the RL kernels read.
+
+    The rollout and gradient kernels compute position 1's logit as ``<w_1, x>``; a model
+    with other position-1 features (:class:`linparity.walsh.WalshAR`, docs/theory.md
+    section 3.12) would be sampled and trained as if that position were zero.
+    """
+    if model.position1_features != "linear":
+        raise ValueError(
+            f"RL (STaR, REINFORCE, GRPO) is implemented for the linear position 1 only, not {model.position1_features}"
+        )
+    return model
+
+
 def _concatenate(parts, d):
     if not parts:
         return Batch(np.empty((0, d), np.int8), np.empty((0, d), np.int8), np.empty(0, np.int64))
@@ -162,6 +176,7 @@ def star_round(
 
 
 def _rollouts(model, n_prompts, seed, round_index, reward, temperature, chunk, progress, consume):
+    _check_linear(model)
     """Run the round's rollouts chunk by chunk; ``consume(x, y, lengths, rewarded)`` returns
     the chunk's (kept, kept_long) counts."""
     n_prompts = validation.check_count(n_prompts, "n_prompts")
@@ -296,6 +311,7 @@ def policy_gradient(model: LinearAR, x, y, lengths, weights, temperature=1.0):
 
 
 def _gradient(model, x, y, lengths, weights, inv_tau, buffers=None, out=None):
+    _check_linear(model)
     """The policy-gradient kernel on ``model``'s policy-layout parameters, its result
     (accumulated in the policy layout) converted to the theta layout."""
     params = model.policy_params()
@@ -383,6 +399,7 @@ class PolicyGradient:
         anchor=0.0,
         eps=1e-6,
     ):
+        _check_linear(model)
         validation.check_choice(algorithm, tuple(PG_ALGORITHMS), "algorithm")
         validation.check_choice(reward, tuple(REWARDS), "reward")
         validation.check_choice(baseline, tuple(BASELINES), "baseline")

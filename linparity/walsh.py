@@ -10,7 +10,7 @@ kernel ``_kernels/_walsh.py``); this module holds the model and its evaluation.
 
 Features are indexed by the bitmask of ``S``: bit ``k`` stands for ``x_{k+1}``.  The
 cost grows as ``2^d``: per training sample four passes over ``2^d`` doubles, and
-``3 * 2^d`` doubles of state (:data:`WALSH_MAX_D` bounds it).
+``4 * 2^d`` doubles of training state and scratch (:data:`WALSH_MAX_D` bounds it).
 """
 
 import numpy as np
@@ -31,7 +31,17 @@ POSITION1_FEATURES = ("linear", "walsh")
 
 
 def check_walsh_d(d):
-    """``d`` (an int) if a Walsh position 1 supports it; ValueError in one line otherwise."""
+    """``d`` (an int) if a Walsh position 1 supports it; ValueError in one line otherwise.
+
+    Parameters
+    ----------
+    d : int
+
+    Returns
+    -------
+    int
+        ``d``, with ``2 <= d <=`` :data:`WALSH_MAX_D`.
+    """
     d = validation.check_d(d)
     if d > WALSH_MAX_D:
         raise ValueError(
@@ -45,6 +55,14 @@ def prompt_index(x):
 
     With it, ``x_S = (-1)^{|S & index|}``: the Walsh monomials of a prompt are a row of
     the Hadamard matrix.
+
+    Parameters
+    ----------
+    x : array_like (n, d) of +-1
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
     """
     x = np.asarray(x)
     weights = np.left_shift(np.int64(1), np.arange(x.shape[1], dtype=np.int64))
@@ -57,6 +75,15 @@ def walsh_table(weights):
     The fast Walsh-Hadamard transform of ``w`` (``d 2^d`` additions): entry ``B`` is
     ``sum_S w_S (-1)^{|S & B|}``, the logit of the prompt of index ``B``
     (:func:`prompt_index`).
+
+    Parameters
+    ----------
+    weights : array_like, shape (2^d,)
+        Position 1's weights by the bitmask of ``S``.
+
+    Returns
+    -------
+    ndarray, shape (2^d,)
     """
     f = np.array(weights, dtype=np.float64)
     n = f.shape[0]
@@ -83,6 +110,8 @@ class WalshAR(LinearAR):
     walsh : array_like, shape (2^d,), optional
         Position 1's weights over the monomials, by the bitmask of ``S``; zeros by default.
     """
+
+    position1_features = "walsh"
 
     def __init__(self, d, theta=None, walsh=None):
         super().__init__(check_walsh_d(d), theta)

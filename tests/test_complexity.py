@@ -363,8 +363,11 @@ def test_walsh_pretrain_search_reruns_exactly_and_keeps_its_own_records(tmp_path
     assert all(r["budget"] == "pretrain" and r["command"].endswith("--position1-features walsh") for r in rows)
     names = sorted(p.name for p in (out / "points").iterdir())
     assert all(n.endswith("_none_pretrain_walsh.json") for n in names)
-    # the recorded command reruns the minimal run, which generalises, and one grid step below it does not
+    # the recorded command reruns the minimal run, which generalises, and one grid step below it did not
     row = rows[0]
+    record = json.loads(next((out / "points").glob(f"p0_d5_p0_s{row['seed']}_*")).read_text())
+    below = [t for t in record["trials"] if t["l"] < int(row["n_min"])]
+    assert below and not max(below, key=lambda t: t["l"])["reached"]
     target = tmp_path / "r.json"
     assert simulate.main([*row["command"].split()[3:], "--json", str(target), "--quiet"]) == 0
     result = json.loads(target.read_text())

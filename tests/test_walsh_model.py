@@ -123,3 +123,16 @@ def test_a_prompt_training_never_saw_has_logit_zero_and_greedy_ties_to_plus_one(
     # without the rounding rule the same logits are nonzero: the test sees what it guards
     raw = walsh_table(model.walsh)[prompt_index(every)]
     assert np.any(raw[~seen] != 0.0) and np.abs(raw[~seen]).max() < 1e-9
+
+
+def test_rl_refuses_a_walsh_model_rather_than_training_it_as_linear():
+    from linparity import rl
+
+    model = WalshAR(4)
+    with pytest.raises(ValueError, match="linear position 1 only"):
+        rl.star_round(model, 100, np.full(5, 0.1), seed=0, round_index=1)
+    with pytest.raises(ValueError, match="linear position 1 only"):
+        rl.PolicyGradient(model, "grpo", seed=0, lr=1.0, batch_size=8, group_size=2)
+    x = task.draw_prompts(4, 4, key=KEY)
+    with pytest.raises(ValueError, match="linear position 1 only"):
+        rl.policy_gradient(model, x, *model.greedy(x), np.ones(4))

@@ -32,9 +32,22 @@ def _monomials(x, i, phi):
 def _walsh_steps(g, a, x, y, samples, state, lam, horizon, phi):
     """Steps of Walsh position 1 (y_1 from every monomial of x) over samples ``samples``.
 
-    ``g`` and ``a`` are the running sums (``G`` and ``sum_s H_{s-1} g_s``) over the
-    ``2^d`` monomials, ``state`` = [steps, harmonic] of the block and ``phi`` scratch of
-    ``2^d`` doubles.
+    Parameters
+    ----------
+    g, a : ndarray of float64, shape (2^d,)
+        The running sums ``G`` and ``sum_s H_{s-1} g_s`` over the monomials (updated).
+    x, y : ndarray of int8, shape (n, d)
+        Prompts and responses; the target is ``y[i, 0]``.
+    samples : ndarray of int64
+        Rows of ``x`` to step on, in order.
+    state : ndarray of float64, shape (2,)
+        ``[steps, harmonic number]`` of the block (updated).
+    lam : float
+        The block's lambda.
+    horizon : int
+        No step once ``steps`` reaches it.
+    phi : ndarray of float64, shape (2^d,)
+        Scratch for one sample's monomials.
     """
     n_feat = g.shape[0]
     t = int(state[0])

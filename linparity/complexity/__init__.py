@@ -18,7 +18,7 @@ local or on a cluster, one file per run, resumable.
 
 from .fit import fit_law, fit_rate, law_along, law_band
 from .points import CONTROL_LAMBDA_2A, CONTROL_PRETRAIN, Point, PointDriver, command_line, run_serially, trial_config
-from .report import chance_wait, fit_report, summary_rows
+from .report import chance_wait, fit_report, minimal_run_seconds, summary_rows, upper_half
 from .search import GRID_RATIO, GRID_START, PointSearch, grid_index, grid_value
 
 __all__ = [
@@ -38,7 +38,9 @@ __all__ = [
     "grid_value",
     "law_along",
     "law_band",
+    "minimal_run_seconds",
     "run_serially",
     "summary_rows",
     "trial_config",
+    "upper_half",
 ]

@@ -15,7 +15,17 @@ import numpy as np
 
 from .fit import fit_law, fit_rate, law_along
 
-__all__ = ["CONTROL_FIELDS", "CSV_FIELDS", "SUMMARY_FIELDS", "chance_wait", "fit_report", "load_points", "summary_rows"]
+__all__ = [
+    "CONTROL_FIELDS",
+    "CSV_FIELDS",
+    "SUMMARY_FIELDS",
+    "chance_wait",
+    "fit_report",
+    "load_points",
+    "minimal_run_seconds",
+    "summary_rows",
+    "upper_half",
+]
 
 SUMMARY_FIELDS = (
     "d",
@@ -94,7 +104,7 @@ def summary_rows(records):
         row["budget"] = r.get("budget", "long")
         row["position1"] = r.get("position1", "linear")
         # seconds of the minimal run alone (the search's total is wall_seconds)
-        row["n_min_seconds"] = next((t.get("wall_seconds") for t in r["trials"] if t.get("l") == r["l_min"]), None)
+        row["n_min_seconds"] = minimal_run_seconds(r)
         for k in ("n_rl_min", "first_chain", "pretrained_wait", "pretrain_p_copy_go"):
             row[k] = r.get(k) if row["budget"] == "round" else None
         row["chance_wait"] = chance_wait(r["d"], row["pretrain_p_copy_go"])
@@ -230,6 +240,18 @@ def _control(rows, rng):
     return out
 
 
+def minimal_run_seconds(record):
+    """Seconds of a point's minimal run alone (its trial at ``l_min``), None if not reached."""
+    return next((t.get("wall_seconds") for t in record["trials"] if t.get("l") == record["l_min"]), None)
+
+
+def upper_half(rows):
+    """The rows whose d is at least the median of their distinct d (docs/theory.md 4.15): the
+    growth there is the asymptotic one, clear of costs that do not grow with d."""
+    ds = sorted({r["d"] for r in rows})
+    return [r for r in rows if r["d"] >= np.median(ds)] if ds else []
+
+
 def _growth(rows, kind, rng):
     """Growth of N_min against d over a group's reached rows, with the medians per d."""
     ok = [r for r in rows if r["reached"]]
@@ -243,7 +265,7 @@ def _growth(rows, kind, rng):
         entry["measured"], entry["measured_ci"], entry["measured_ci_seed_t"] = fit["value"], fit["ci"], fit["ci_seed_t"]
     # The upper half of the d range alone: the asymptotic growth, clear of costs that do
     # not grow with d (NTP alone at p_long = 0: position 2a's stop, docs/theory.md 4.15).
-    upper = [r for r in ok if r["d"] >= np.median(entry["d"])] if entry["d"] else []
+    upper = upper_half(ok)
     if len({r["d"] for r in upper}) >= 2:
         fit = fit_rate(
             [r["d"] for r in upper], [r["n_min"] for r in upper], [r["seed"] for r in upper], kind=kind, rng=rng
@@ -274,9 +296,10 @@ def _separation(every, star_rows, rng):
     for label in sorted({r["schedule"] for r in walsh}):
         group = [r for r in walsh if r["schedule"] == label]
         entry = _growth(group, "exp", rng)
-        p = group[0]["p_long"]
+        ps = {r["p_long"] for r in group}
+        p = ps.pop() if len(ps) == 1 else None  # the theory's numbers are for a fixed p_long
         ds = np.array(d_range, dtype=float)
-        if p < 0.5 and len(ds) >= 2:
+        if p is not None and p < 0.5 and len(ds) >= 2:
             bound = np.log2(theory.walsh_sufficient_samples(ds, p))
             entry["theory_sufficient_bits_per_d"] = float(np.polyfit(ds, bound, 1)[0])
         if p == 0:

@@ -284,8 +284,7 @@ def _search(points, runs, l_start, l_max, series=None):
             row["series"] = series(point)
         row.update({k: r[k] for k in POINT_COLUMNS})
         row.update(trials=len(r["trials"]), monotone=r["monotone"])
-        # the minimal run's own seconds (the search's trials below it are not counted)
-        row["n_min_seconds"] = next((t["wall_seconds"] for t in r["trials"] if t["l"] == r["l_min"]), None)
+        row["n_min_seconds"] = complexity.minimal_run_seconds(r)
         rows.append(row)
     return rows
 

@@ -383,9 +383,14 @@ SEPARATION = {"walsh p=0": "exp", "walsh p=0.1": "exp", "star p=0.1": "poly", "s
 
 
 def separation(record):
-    """Growth of N_min per route (bits per unit d for NTP alone, the exponent of d for NTP
+    """From the figure's own rows, with :mod:`linparity.complexity`'s fit, upper half and
+    minimal-run seconds.
+
+    Growth of N_min per route (bits per unit d for NTP alone, the exponent of d for NTP
     then STaR) and the ratios of samples and seconds at the largest d every series reached
     with every seed (docs/theory.md section 4.15)."""
+    from .. import complexity
+
     out = {}
     medians = {}
     for name, kind in SEPARATION.items():
@@ -397,11 +402,8 @@ def separation(record):
             "unit": "bits per unit d" if kind == "exp" else "exponent of d",
             "points_reached": f"{sum(r['reached'] for r in rows)}/{len(rows)}",
         }
-        reached = [r for r in rows if r["reached"]]
-        upper = [r for r in reached if r["d"] >= np.median(sorted({q["d"] for q in reached}))]
+        upper = complexity.upper_half([r for r in rows if r["reached"]])
         if kind == "exp" and len({r["d"] for r in upper}) >= 2:  # clear of 2a's stop at small d (section 4.15)
-            from .. import complexity
-
             fit_u = complexity.fit_rate(
                 [r["d"] for r in upper], [r["n_min"] for r in upper], [r["seed"] for r in upper],
                 kind=kind, rng=np.random.default_rng(0),

@@ -131,6 +131,17 @@ def walsh_coverage_samples(d, accuracy=0.99):
     ``T`` samples with probability ``(1 - 2^-d)^T ~ exp(-T / 2^d)``, and greedy accuracy
     is ``1 - exp(-T / 2^d) / 2``.  This is this learner's cost (SGD over a fixed feature
     set), not a lower bound over learners.
+
+    Parameters
+    ----------
+    d : int or array_like
+        ``d >= 1``.
+    accuracy : float
+        Greedy accuracy to reach, in ``(1/2, 1)``.
+
+    Returns
+    -------
+    float or numpy.ndarray
     """
     d = np.asarray(d, dtype=float)
     if np.any(d < 1):
