@@ -23,11 +23,12 @@ to EOS at 2a: the zero-initialised model answers ``(+1, EOS)``).
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..tuning import FAST, LOCKSTEP, RESPONSE_CHUNK
 from ._logistic import _log_sigmoid, _sigmoid
 from ._rng import _uniform
+from ._threads import run_items
 
 
 # Views of theta are made once per position and work item, never per row or token:
@@ -158,25 +159,31 @@ def _respond_rows(theta, offsets, first, x, y, lengths, lo, hi, inv_tau, greedy,
                 yf[r, l - 1] = token
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
-def _generate(theta, offsets, first, x, inv_tau, greedy, key, start, y_out, len_out):
-    """Sample (or greedily decode) one response per prompt; prompt i uses the
-    uniforms ``(start + i) * (d + 1) + k`` of stream ``key``; ``first`` as in
-    :func:`_respond_rows`."""
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _generate_items(theta, offsets, first, x, inv_tau, greedy, key, start, y_out, len_out, c_lo, c_hi):
+    """Work items ``c_lo .. c_hi - 1`` (RESPONSE_CHUNK rows each) of :func:`_generate`."""
     n = x.shape[0]
-    for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+    for c in range(c_lo, c_hi):
         lo = c * RESPONSE_CHUNK
         hi = min(n, lo + RESPONSE_CHUNK)
         longs = np.empty(hi - lo, np.int64)
         _respond_rows(theta, offsets, first, x, y_out, len_out, lo, hi, inv_tau, greedy, key, start, longs)
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
-def _log_prob(theta, offsets, first, x, y, lengths, inv_tau, out):
+def _generate(theta, offsets, first, x, inv_tau, greedy, key, start, y_out, len_out):
+    """Sample (or greedily decode) one response per prompt; prompt i uses the
+    uniforms ``(start + i) * (d + 1) + k`` of stream ``key``; ``first`` as in
+    :func:`_respond_rows`.  Work items on threads (:mod:`._threads`)."""
+    n_items = (x.shape[0] + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK
+    run_items(_generate_items, n_items, theta, offsets, first, x, inv_tau, greedy, key, start, y_out, len_out)
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _log_prob_items(theta, offsets, first, x, y, lengths, inv_tau, out, c_lo, c_hi):
     """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision
     (``first`` as in :func:`_respond_rows`)."""
     n, d = x.shape
-    for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+    for c in range(c_lo, c_hi):
         lo = c * RESPONSE_CHUNK
         hi = min(n, lo + RESPONSE_CHUNK)
         w1 = theta[offsets[0] : offsets[0] + d]
@@ -194,15 +201,22 @@ def _log_prob(theta, offsets, first, x, y, lengths, inv_tau, out):
                     out[i] += _log_sigmoid(y[i, l - 1] * _ctx_dot(up, wy, um, x, i, y, i) * inv_tau)
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
-def _response_stats(theta, offsets, first, x, out):
+def _log_prob(theta, offsets, first, x, y, lengths, inv_tau, out):
+    """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision
+    (``first`` as in :func:`_respond_rows`).  Work items on threads (:mod:`._threads`)."""
+    n_items = (x.shape[0] + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK
+    run_items(_log_prob_items, n_items, theta, offsets, first, x, y, lengths, inv_tau, out)
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _response_stats_items(theta, offsets, first, x, out, c_lo, c_hi):
     """Exact per-prompt probabilities at temperature 1 (``first`` as in :func:`_respond_rows`).
 
     ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x),
     P(y_1 = x_1 | x), P(go on | x, y_1 = x_1), P(go on | x, y_1 = -x_1))``.
     """
     n, d = x.shape
-    for c in prange((n + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK):
+    for c in range(c_lo, c_hi):
         lo = c * RESPONSE_CHUNK
         hi = min(n, lo + RESPONSE_CHUNK)
         # Scratch per work item, not per row (allocation is shared state): the rows of
@@ -246,3 +260,12 @@ def _response_stats(theta, offsets, first, x, out):
                 logp_long[r] += _log_sigmoid(cf[r, l - 1] * _ctx_dot(up, wy, um, xf, r, cf, r))
         for r in range(hi - lo):
             out[lo + r, 0] = math.exp(logp_long[r])
+
+
+def _response_stats(theta, offsets, first, x, out):
+    """Exact per-prompt probabilities at temperature 1 (``first`` as in :func:`_respond_rows`):
+    ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x),
+    P(y_1 = x_1 | x), P(go on | x, y_1 = x_1), P(go on | x, y_1 = -x_1))``.  Work items on
+    threads (:mod:`._threads`)."""
+    n_items = (x.shape[0] + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK
+    run_items(_response_stats_items, n_items, theta, offsets, first, x, out)
