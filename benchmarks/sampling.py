@@ -55,6 +55,24 @@ def _chain_parts(blocks, d):
     return a, bm, c
 
 
+def _jax_exact_scores(w1, w2, bias, ax, b, cx, x):
+    """One prompt's exact pi(correct long) (teacher-forced along the chain, all positions at
+    once) and pi(correct short), in JAX; ``ax = A x`` and ``cx = C x`` (:func:`_chain_parts`)."""
+    import jax
+    import jax.numpy as jnp
+
+    sig = jax.nn.sigmoid
+    d = x.shape[0]
+    chain = jnp.cumprod(x)
+    prev = chain[: d - 1]
+    logp = jnp.log(sig(chain[0] * (x @ w1)))
+    logp += jnp.log(sig(-(jnp.concatenate([x, chain[:1], chain[0] * x]) @ w2 + bias)))
+    logp += jnp.sum(jnp.log(sig(chain[1:] * (ax + b @ prev + prev * cx))))
+    chi = chain[-1]
+    p_short = sig(chi * (x @ w1)) * sig(jnp.concatenate([x, chi[None], chi * x]) @ w2 + bias)
+    return jnp.exp(logp), p_short
+
+
 _JAX_SCORERS = {}
 
 
@@ -91,14 +109,8 @@ def jax_sample_and_score(blocks, x, uniforms):
             y0 = jnp.zeros(d).at[0].set(y1)
             y, _ = jax.lax.scan(token, y0, jnp.arange(d - 1))
             y = jnp.where(go, y, y0)
-            chain = jnp.cumprod(x)
-            prev = chain[: d - 1]
-            logp = jnp.log(sig(chain[0] * (x @ w1)))
-            logp += jnp.log(sig(-(jnp.concatenate([x, chain[:1], chain[0] * x]) @ w2 + bias)))
-            logp += jnp.sum(jnp.log(sig(chain[1:] * (ax + b @ prev + prev * cx))))
-            chi = chain[-1]
-            p_short = sig(chi * (x @ w1)) * sig(jnp.concatenate([x, chi[None], chi * x]) @ w2 + bias)
-            return y, jnp.exp(logp), p_short
+            p_long, p_short = _jax_exact_scores(w1, w2, bias, ax, b, cx, x)
+            return y, p_long, p_short
 
         _JAX_SCORERS[d] = jax.jit(jax.vmap(one, in_axes=(None, None, None, None, None, None, 0, 0)))
     a, bm, c = _chain_parts(blocks, d)
@@ -134,14 +146,8 @@ def jax_sample_and_score_go(blocks, x, uniforms):
             y1 = jnp.where(u[0] < sig(x @ w1), 1.0, -1.0)
             go = u[1] >= sig(jnp.concatenate([x, y1[None], y1 * x]) @ w2 + bias)
             ax, cx = a @ x, c @ x
-            chain = jnp.cumprod(x)
-            prev = chain[: d - 1]
-            logp = jnp.log(sig(chain[0] * (x @ w1)))
-            logp += jnp.log(sig(-(jnp.concatenate([x, chain[:1], chain[0] * x]) @ w2 + bias)))
-            logp += jnp.sum(jnp.log(sig(chain[1:] * (ax + b @ prev + prev * cx))))
-            chi = chain[-1]
-            p_short = sig(chi * (x @ w1)) * sig(jnp.concatenate([x, chi[None], chi * x]) @ w2 + bias)
-            return y1, go, jnp.exp(logp), p_short
+            p_long, p_short = _jax_exact_scores(w1, w2, bias, ax, b, cx, x)
+            return y1, go, p_long, p_short
 
         def chain(a, b, c, x, y1, u):
             ax, cx = a @ x, c @ x
