@@ -5,9 +5,9 @@ import sys
 from linparity.cli import Console, OneLineParser, run_main
 from linparity.output import OutputError, check_distinct, check_writable, write_atomic, write_json
 
-from . import _common, ntp_sgd, policy_gradient, sampling, system
+from . import _common, ntp_sgd, policy_gradient, sampling, system, xla_flag_off
 
-BENCHMARKS = ("ntp_sgd", "sampling", "policy_gradient", "headline", "roofline", "scaling")
+BENCHMARKS = ("ntp_sgd", "sampling", "xla_flag_off", "policy_gradient", "headline", "roofline", "scaling")
 
 READING = """How to read it. The comparisons with JAX (`protocol=interleaved`) call every
 implementation once to warm up, then in alternating rounds (A B C, A B C, ...: 7 rounds,
@@ -21,7 +21,11 @@ machine (single runs here vary by up to 30%). `scaling` times 1 and 2 threads in
 integer chains, nothing shared). The roofline record divides the NTP kernel's
 GFLOP/s (`flops_per_long_sample` useful flops per long sample) by numpy's float64
 matmul (`fraction_of_matmul`) and by `pattern_gflops`, the same loads, stores and
-flops with the dependencies between samples removed (`fraction_of_pattern`)."""
+flops with the dependencies between samples removed (`fraction_of_pattern`).
+The JAX variants run with XLA's CPU small-loop flag (`xla_small_loop_flag=on`);
+`xla_flag_off` times them again without it, in a process of its own (`impl_flag_off`
+rows, kept out of the ratios against the best JAX variant), and `..._flag_on_vs_off`
+divides the two medians (two processes, not interleaved with each other)."""
 
 
 def _run(name, quick):
@@ -31,6 +35,8 @@ def _run(name, quick):
         return sampling.run(quick)
     if name == "policy_gradient":
         return policy_gradient.run(quick)
+    if name == "xla_flag_off":
+        return xla_flag_off.run(quick)
     return getattr(system, name)(quick)
 
 
@@ -47,6 +53,7 @@ def _peers(results, mine):
         for r in results
         if r.get("protocol") == "interleaved"
         and r["impl"].startswith("jax")
+        and r.get("xla_small_loop_flag") != "off"
         and (r["benchmark"], r["d"], r.get("kind")) == (mine["benchmark"], mine["d"], mine.get("kind"))
     ]
 
@@ -83,6 +90,17 @@ def ratios(results):
                     mine["benchmark"], mine["d"], mine.get("kind"),
                 ):  # fmt: skip
                     out[f"{stem}_vs_{r['impl']}"] = mine["throughput"] / r["throughput"]
+    for off in results:
+        if off.get("xla_small_loop_flag") == "off":
+            impl = off["impl"].removesuffix("_flag_off")
+            for on in results:
+                if on["impl"] == impl and (on["benchmark"], on["d"], on.get("kind")) == (
+                    off["benchmark"], off["d"], off.get("kind"),
+                ):  # fmt: skip
+                    kind = "_" + off["kind"] if off.get("kind") else ""
+                    out[f"{off['benchmark']}{kind}_d{off['d']}_{impl}_flag_on_vs_off"] = (
+                        on["throughput"] / off["throughput"]
+                    )
     for r in results:
         if r["benchmark"] == "roofline":
             out["roofline_fraction_of_matmul"] = r["fraction_of_matmul"]

@@ -12,6 +12,28 @@ from linparity.model import LinearAR
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+#: XLA's CPU runtime runs a small loop body through a slow generic path unless told not
+#: to; this flag (set before jax starts its backend) gives the JAX baselines 1.8x with
+#: jax 0.10.2 (with 0.4.38 it cost 2x, which is why the version is pinned). The
+#: ``xla_flag_off`` benchmark measures them without it, in a process of its own.
+XLA_SMALL_LOOP_FLAG = "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=1000000000"
+
+
+def jax_float64():
+    """``jax`` with float64 on and, unless ``XLA_FLAGS`` was set before (``xla_flag_off``
+    sets it empty), :data:`XLA_SMALL_LOOP_FLAG`. Raises ImportError without jax."""
+    os.environ.setdefault("XLA_FLAGS", XLA_SMALL_LOOP_FLAG)
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def xla_small_loop_flag():
+    """``"on"`` or ``"off"``: whether this process's JAX runs with :data:`XLA_SMALL_LOOP_FLAG`."""
+    return "on" if XLA_SMALL_LOOP_FLAG in os.environ.get("XLA_FLAGS", XLA_SMALL_LOOP_FLAG) else "off"
+
+
 def random_model(d, rng):
     """The benchmarks' policy: random weights (scale 0.3) and a zero 2a bias, so that
     about half the responses are long."""

@@ -4,7 +4,6 @@ The work: a fresh Algorithm 3 state takes n demonstrations of one kind (all long
 or all short) at a given d. Throughput is samples per second.
 """
 
-import os
 import time
 
 import numpy as np
@@ -12,7 +11,7 @@ import numpy as np
 from linparity import ntp, task
 from linparity import reference as ref
 
-from ._common import best_time, interleaved, interleaved_records, record, with_threads
+from ._common import best_time, interleaved, interleaved_records, jax_float64, record, with_threads, xla_small_loop_flag
 
 
 def torch_algorithm3(d, lambdas, x, y, lengths):
@@ -206,13 +205,7 @@ JAX_VARIANTS = {"jax": _jax_fits, "jax_sums": _jax_fits_sums}
 def jax_algorithm3(d, lambdas, x, y, lengths, variant="jax"):
     """Run a JAX Algorithm 3 (:data:`JAX_VARIANTS`, jitted once per d and shape); return the
     averaged parameters in linparity's theta layout (numpy)."""
-    # XLA's CPU runtime runs a small loop body through a slow generic path unless told
-    # not to: with jax 0.10.2 the flag gives 1.8x here (with 0.4.38 it cost 2x, which
-    # is why the version is pinned).  It must be set before jax starts its backend.
-    os.environ.setdefault("XLA_FLAGS", "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=1000000000")
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
+    jax_float64()
     import jax.numpy as jnp
 
     if (variant, d) not in _JAX_FITS:
@@ -246,9 +239,10 @@ def _work(d, kind):
     return int(np.clip(4e9 / d**2, 200_000, 2_000_000))
 
 
-def run(dims, quick):
+def run(dims, quick, jax_only=False):
     """Interleaved rounds (``_common.interleaved``) of linparity at 1 and 2 threads and every
-    JAX variant; the per-sample Python baselines (numpy, PyTorch) once, on a few samples."""
+    JAX variant; the per-sample Python baselines (numpy, PyTorch) once, on a few samples.
+    ``jax_only``: the JAX variants alone (the ``xla_flag_off`` benchmark)."""
     rounds = 3 if quick else 7
     results = []
     for d in dims:
@@ -262,7 +256,7 @@ def run(dims, quick):
             def linparity_way():
                 ntp.Algorithm3(d, lam).partial_fit(*batch, check=False)
 
-            impls = {f"linparity@{t}": (with_threads(t, linparity_way), n_fast) for t in (1, 2)}
+            impls = {} if jax_only else {f"linparity@{t}": (with_threads(t, linparity_way), n_fast) for t in (1, 2)}
             compile_seconds = {}
             try:
                 import jax  # noqa: F401
@@ -278,7 +272,10 @@ def run(dims, quick):
             for r in interleaved_records("ntp_sgd", d, "samples/s", measured, kind=kind, samples_per_call=n_fast):
                 if r["impl"] in compile_seconds:  # the first call's time beyond a measured one
                     r["compile_seconds"] = max(0.0, compile_seconds[r["impl"]] - n_fast / r["throughput"])
+                    r["xla_small_loop_flag"] = xla_small_loop_flag()
                 results.append(r)
+            if jax_only:
+                continue
             seconds = best_time(lambda: ref.algorithm3(d, lam, *small), repeat=1)
             results.append(record("ntp_sgd", "numpy", d, None, n_slow / seconds, "samples/s", kind=kind))
             try:

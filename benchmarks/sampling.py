@@ -13,7 +13,16 @@ import numpy as np
 from linparity import reference as ref
 from linparity import task
 
-from ._common import best_time, interleaved, interleaved_records, random_model, record, with_threads
+from ._common import (
+    best_time,
+    interleaved,
+    interleaved_records,
+    jax_float64,
+    random_model,
+    record,
+    with_threads,
+    xla_small_loop_flag,
+)
 
 
 def sample_and_score(lib, blocks, x, uniforms):
@@ -85,12 +94,7 @@ def jax_sample_and_score(blocks, x, uniforms):
     It draws the whole chain for every prompt, also for those that stop after y_1;
     :func:`jax_sample_and_score_go` draws it only for those that go on.
     """
-    import os
-
-    os.environ.setdefault("XLA_FLAGS", "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=1000000000")
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
+    jax = jax_float64()
     import jax.numpy as jnp
 
     n, d = x.shape
@@ -130,12 +134,7 @@ def jax_sample_and_score_go(blocks, x, uniforms):
     that go on (gathered outside jit, a ``lax.scan`` over chain positions vmapped over
     them), so the half that stop cost nothing in the chain.  One compilation per number of
     prompts that go on."""
-    import os
-
-    os.environ.setdefault("XLA_FLAGS", "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=1000000000")
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
+    jax = jax_float64()
     import jax.numpy as jnp
 
     n, d = x.shape
@@ -182,9 +181,10 @@ def jax_sample_and_score_go(blocks, x, uniforms):
 PROMPTS = 20_000
 
 
-def run(quick):
+def run(quick, jax_only=False):
     """Interleaved rounds of linparity at 1 and 2 threads and both JAX variants; numpy and
-    PyTorch (vectorised over prompts) by their best of 3."""
+    PyTorch (vectorised over prompts) by their best of 3. ``jax_only``: the JAX variants
+    alone (the ``xla_flag_off`` benchmark)."""
     d = 64
     n = PROMPTS
     rng = np.random.default_rng(0)
@@ -199,7 +199,7 @@ def run(quick):
     blocks = ref.split(model.theta, d)
     xf = x.astype(np.float64)
     uniforms = rng.random((n, d + 1))
-    impls = {f"linparity@{t}": (with_threads(t, linparity_way), n) for t in (1, 2)}
+    impls = {} if jax_only else {f"linparity@{t}": (with_threads(t, linparity_way), n) for t in (1, 2)}
     compile_seconds = {}
     try:
         import jax  # noqa: F401
@@ -214,7 +214,10 @@ def run(quick):
     for r in interleaved_records("sampling", d, "prompts/s", interleaved(impls, 3 if quick else 7)):
         if r["impl"] in compile_seconds:
             r["compile_seconds"] = max(0.0, compile_seconds[r["impl"]] - n / r["throughput"])
+            r["xla_small_loop_flag"] = xla_small_loop_flag()
         results.append(r)
+    if jax_only:
+        return results
     seconds = best_time(lambda: sample_and_score(np, blocks, xf, uniforms), repeat=3)
     results.append(record("sampling", "numpy", d, None, n / seconds, "prompts/s"))
     try:

@@ -19,11 +19,12 @@ import time
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from linparity import ntp, task
 from linparity.layout import position_offsets
 from linparity.model import LinearAR
+from linparity.threads import run_items
 from linparity.tuning import FAST, NTP_GAP
 
 from ._common import ROOT, best_time, interleaved, record, summarise
@@ -115,17 +116,22 @@ def _access_pattern_block(u, a, x, length):
     return sink
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST)
+def _access_pattern_items(u, a, x, lengths, sinks, lo, hi):
+    for b in range(lo, hi):
+        sinks[b] = _access_pattern_block(u[b], a[b], x, lengths[b])
+
+
 def _access_pattern(u, a, x, lengths, sinks):
     """The NTP kernel's loads, stores and flops without its dependencies.
 
     Block b reads ``u[b, :lengths[b]]`` against every row of ``x`` (a dot), then adds
     multiples of the row to ``u[b]`` and ``a[b]``: 6 flops per coordinate, as in the
     NTP kernel, but the multiple does not wait for the dot or an exponential. Blocks
-    run in parallel, as there. Returns nothing; ``sinks[b]`` is the sum of the dots.
+    run on threads as there (:func:`linparity.threads.run_items`). Returns nothing;
+    ``sinks[b]`` is the sum of the dots.
     """
-    for b in prange(lengths.shape[0]):
-        sinks[b] = _access_pattern_block(u[b], a[b], x, lengths[b])
+    run_items(_access_pattern_items, lengths.shape[0], u, a, x, lengths, sinks)
 
 
 def access_pattern_numpy(u, a, x, lengths):
@@ -198,18 +204,23 @@ def roofline(quick):
 _S13, _S7, _S17 = np.uint64(13), np.uint64(7), np.uint64(17)
 
 
-@njit(cache=True, parallel=True)
-def _independent_work(n_items, steps, out):
-    """``n_items`` independent chains of ``steps`` xorshift64 steps: work with no
-    memory traffic and nothing shared, whose thread scaling is the machine's own
-    (xorshift, unlike an affine recurrence, has no closed form for LLVM to find)."""
-    for t in prange(n_items):
+@njit(cache=True, nogil=True)
+def _independent_work_items(steps, out, lo, hi):
+    for t in range(lo, hi):
         z = np.uint64(t + 1)
         for _ in range(steps):
             z ^= z << _S13
             z ^= z >> _S7
             z ^= z << _S17
         out[t] = z
+
+
+def _independent_work(n_items, steps, out):
+    """``n_items`` independent chains of ``steps`` xorshift64 steps on threads, as the
+    kernels run theirs (:func:`linparity.threads.run_items`): work with no memory
+    traffic and nothing shared, whose thread scaling is the machine's own (xorshift,
+    unlike an affine recurrence, has no closed form for LLVM to find)."""
+    run_items(_independent_work_items, n_items, steps, out)
 
 
 def independent_work_numpy(n_items, steps):

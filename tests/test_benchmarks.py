@@ -128,3 +128,19 @@ def test_interleaved_rounds_alternate_and_ratios_pair_them():
     assert out["sampling_d64_linparity_2t_vs_best_jax_min"] == 1.5
     lines = bench.target_lines(out)
     assert any("sampling at d = 64" in line and "met in median only" in line for line in lines)
+
+
+def test_flag_off_records_stay_out_of_the_peer_ratios():
+    from benchmarks import __main__ as bench
+    from benchmarks._common import record
+
+    def rec(impl, throughput, rounds, **extra):
+        return record("sampling", impl, 64, 2 if impl == "linparity" else None, throughput, "prompts/s",
+                      rounds=rounds, protocol="interleaved", **extra)  # fmt: skip
+
+    mine = rec("linparity", 6.0, [6.0, 6.0, 6.0])
+    on = rec("jax", 2.0, [2.0, 2.0, 2.0], xla_small_loop_flag="on")
+    off = rec("jax_flag_off", 10.0, [10.0, 10.0, 10.0], xla_small_loop_flag="off")  # faster, to be noticed
+    out = bench.ratios([mine, on, off])
+    assert out["sampling_d64_linparity_2t_vs_best_jax"] == 3.0  # against the flag-on record only
+    assert out["sampling_d64_jax_flag_on_vs_off"] == 0.2

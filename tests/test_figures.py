@@ -50,6 +50,25 @@ def test_quick_figures_are_computed_stored_and_drawn(tmp_path):
     assert "--replot" in (tmp_path / "README.md").read_text()
 
 
+def _assert_same_numbers(got, want, path="summary"):
+    """Same structure and values; floats to 1e-12 relative. The fits go through LAPACK,
+    whose last bits move between numpy builds (numpy 2.4.6 moved them by ~1e-15 relative
+    against the committed summary); a replot of other data moves them by far more."""
+    assert type(got) is type(want), path
+    if isinstance(want, dict):
+        assert set(got) == set(want), path
+        for k in want:
+            _assert_same_numbers(got[k], want[k], f"{path}/{k}")
+    elif isinstance(want, list):
+        assert len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            _assert_same_numbers(g, w, f"{path}[{i}]")
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-300, nan_ok=True), path
+    else:
+        assert got == want, path
+
+
 def test_replot_draws_the_committed_data_without_simulating(tmp_path, monkeypatch):
     shutil.copytree(COMMITTED / "data", tmp_path / "data")
     _no_simulation(monkeypatch)
@@ -57,7 +76,7 @@ def test_replot_draws_the_committed_data_without_simulating(tmp_path, monkeypatc
     _assert_images(tmp_path)
     redrawn = json.loads((tmp_path / "summary.json").read_text())
     committed = json.loads((COMMITTED / "summary.json").read_text())
-    assert redrawn == committed
+    _assert_same_numbers(redrawn, committed)
     assert (tmp_path / "README.md").read_text() == (COMMITTED / "README.md").read_text()
 
 

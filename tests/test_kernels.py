@@ -1,5 +1,7 @@
 """Every numba kernel against its slow plain-numpy twin in linparity/reference.py."""
 
+import os
+
 import numba
 import numpy as np
 import pytest
@@ -214,3 +216,26 @@ def test_compact_rows_equals_boolean_indexing(rng):
     _compact_rows(x, y, lengths, keep, *out)
     for got, want in zip(out, (x[keep], y[keep], lengths[keep])):
         assert np.array_equal(got, want)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_kernels_on_threads_of_its_own():
+    # The child inherits the parent's thread pool but not its threads; without the
+    # at-fork reset in linparity.threads its first threaded kernel waits forever.
+    import time
+
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    x = task.draw_prompts(5000, 16, key=1)  # the parent's pool now exists
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os._exit(0 if np.array_equal(task.draw_prompts(5000, 16, key=1), x) else 3)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's kernel did not finish in 60 s")

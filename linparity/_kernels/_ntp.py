@@ -13,8 +13,9 @@ A gradient is ``c * phi`` with ``c = -target * sigma(-target * s)``.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from ..threads import run_items
 from ..tuning import COEFFICIENT_FLOOR, FAST
 from ._logistic import _sigmoid
 
@@ -126,27 +127,6 @@ def _position2a(g, a, x, y, lengths, samples, state, lam, horizon):
 
 
 @njit(cache=True, fastmath=FAST)
-def _chain_block(g, a, state, lam, horizon, m, x, y):
-    """Steps of chain position m + 1 over the long samples ``x``, ``y`` (target y_{m+1})."""
-    d = x.shape[1]
-    u, gy = g[0 : 2 * d].reshape((2, d)), g[2 * d : 2 * d + m]
-    au, ay = a[0 : 2 * d].reshape((2, d)), a[2 * d : 2 * d + m]
-    t = int(state[0])
-    h = state[1]
-    for i in range(x.shape[0]):
-        if t >= horizon:
-            break
-        row = 0 if y[i, m - 1] > 0 else 1
-        c = _coefficient(_block_dot(u, row, gy, x, y, i, d, m), y[i, m], t, lam)
-        if c != 0.0:
-            _block_axpy(u, au, row, gy, ay, x, y, i, d, m, c, c * h)
-        t += 1
-        h += 1.0 / t
-    state[0] = t
-    state[1] = h
-
-
-@njit(cache=True, fastmath=FAST)
 def _chain_pair(g1, a1, s1, lam1, hz1, m1, g2, a2, s2, lam2, hz2, m2, x, y):
     """Two chain blocks over the same long samples in one loop.
 
@@ -183,31 +163,15 @@ def _chain_pair(g1, a1, s1, lam1, hz1, m1, g2, a2, s2, lam2, hz2, m2, x, y):
     s1[0], s1[1], s2[0], s2[1] = t1, h1, t2, h2
 
 
-@njit(cache=True, parallel=True)
-def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets, x, y, lengths, order, x_long, y_long):
-    """Run Algorithm 3 over the samples ``order[0], order[1], ...``.
-
-    Every sample steps position 1 and position 2a (while their step counts are
-    below their horizons); a long sample (length d) also steps every chain position
-    l = 2..d, whose counter is the number of long samples seen. ``x_long`` and
-    ``y_long`` are the long samples of ``order``, in order, gathered contiguously so
-    that 63 chain blocks stream them from cache instead of hunting them in ``x``.
-
-    Positions never read each other's weights, so the loop runs block by block
-    (in parallel over blocks) with the samples inside: a block then stays in the L1
-    cache for the whole batch and threads never synchronise within it, and every
-    block still sees its samples in order, which gives the same numbers as a
-    sample-by-sample loop, for any thread count. Iteration 0 handles block 0, the
-    last iteration block 1 (they see every sample; at the two ends of the range a
-    static split gives them to different threads), and the iterations in between
-    pairs of chain blocks, cheap and dear in turn (a pair over prefix length m costs
-    about 2d + 2m per sample), so that any contiguous split of the range gets its
-    share of the work: in order, the first half of the range held 42% of it.
-    """
+@njit(cache=True, nogil=True)
+def _ntp_items(
+    grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets, x, y, lengths, order, x_long, y_long, it_lo, it_hi
+):
+    """Work items ``it_lo .. it_hi - 1`` of :func:`_ntp_steps` (see there)."""
     d = x.shape[1]
-    n_pairs = d // 2  # chain blocks 2..d taken two at a time (the last alone if d - 1 is odd)
+    n_pairs = d // 2
     n_it = n_pairs + 2
-    for it in prange(n_it):
+    for it in range(it_lo, it_hi):
         state = np.empty(4)
         if it == 0 or it == n_it - 1:  # block 0 first, block 1 last
             k = 0 if it == 0 else 1
@@ -232,15 +196,39 @@ def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets, x
         s2[0], s2[1] = steps[k2], harmonic[k2]
         g1 = grad_sum[offsets[k1] : offsets[k1 + 1]]
         a1 = weighted_sum[offsets[k1] : offsets[k1 + 1]]
-        if k2 == k1:
-            _chain_block(g1, a1, s1, lam[k1], horizon[k1], k1 - 1, x_long, y_long)
-        else:
-            g2 = grad_sum[offsets[k2] : offsets[k2 + 1]]
-            a2 = weighted_sum[offsets[k2] : offsets[k2 + 1]]
-            _chain_pair(
-                g1, a1, s1, lam[k1], horizon[k1], k1 - 1, g2, a2, s2, lam[k2], horizon[k2], k2 - 1, x_long, y_long
-            )
+        g2 = grad_sum[offsets[k2] : offsets[k2 + 1]]
+        a2 = weighted_sum[offsets[k2] : offsets[k2 + 1]]
+        # A block left alone (k2 == k1) is paired with itself at horizon 0: the second
+        # copy never steps, and one kernel is compiled instead of two (0.6 s of a first run).
+        hz2 = 0 if k2 == k1 else horizon[k2]
+        _chain_pair(g1, a1, s1, lam[k1], horizon[k1], k1 - 1, g2, a2, s2, lam[k2], hz2, k2 - 1, x_long, y_long)
+        if k2 != k1:
             steps[k2] = int(s2[0])
             harmonic[k2] = s2[1]
         steps[k1] = int(s1[0])
         harmonic[k1] = s1[1]
+
+
+def _ntp_steps(grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets, x, y, lengths, order, x_long, y_long):
+    """Run Algorithm 3 over the samples ``order[0], order[1], ...``.
+
+    Every sample steps position 1 and position 2a (while their step counts are
+    below their horizons); a long sample (length d) also steps every chain position
+    l = 2..d, whose counter is the number of long samples seen. ``x_long`` and
+    ``y_long`` are the long samples of ``order``, in order, gathered contiguously so
+    that 63 chain blocks stream them from cache instead of hunting them in ``x``.
+
+    Positions never read each other's weights, so the loop runs block by block
+    (blocks on threads, :mod:`linparity.threads`) with the samples inside: a block then stays in the L1
+    cache for the whole batch and threads never synchronise within it, and every
+    block still sees its samples in order, which gives the same numbers as a
+    sample-by-sample loop, for any thread count. Iteration 0 handles block 0, the
+    last iteration block 1 (they see every sample; at the two ends of the range a
+    contiguous split gives them to different threads), and the iterations in between
+    pairs of chain blocks, cheap and dear in turn (a pair over prefix length m costs
+    about 2d + 2m per sample), so that any contiguous split of the range gets its
+    share of the work: in order, the first half of the range held 42% of it.
+    """
+    n_it = x.shape[1] // 2 + 2  # blocks 0 and 1, and chain blocks 2..d two at a time (the last alone if d - 1 is odd)
+    args = (grad_sum, weighted_sum, steps, horizon, lam, harmonic, offsets, x, y, lengths, order, x_long, y_long)
+    run_items(_ntp_items, n_it, *args)

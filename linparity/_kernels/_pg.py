@@ -19,8 +19,9 @@ buffer row, and the rows are summed in chunk order, coordinate by coordinate. Th
 result is bit-identical for any ``NUMBA_NUM_THREADS``.
 """
 
-from numba import njit, prange
+from numba import njit
 
+from ..threads import run_items
 from ..tuning import FAST
 from ._logistic import _sigmoid
 
@@ -76,17 +77,12 @@ def _grad_context(v, g, x, y, lengths, weight, lo, hi, inv_tau, m, is_2a):
             g[2 * d + 1] += coef
 
 
-@njit(cache=True, parallel=True, fastmath=FAST)
-def _pg_gradient(theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers, out):
-    """``out = sum_i weight[i] * grad log pi_tau(y_i | x_i)``, in the policy layout.
-
-    ``theta`` is in the policy layout; ``buffers`` has one row per chunk of ``chunk`` prompts
-    (``ceil(n / chunk)`` rows of ``len(theta)``). Rows with ``weight == 0`` are skipped.
-    """
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _pg_chunks(theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers, c_lo, c_hi):
+    """The gradients of chunks ``c_lo .. c_hi - 1``, each into its row of ``buffers``."""
     n, d = x.shape
-    n_chunks = (n + chunk - 1) // chunk
     size = theta.shape[0]
-    for c in prange(n_chunks):
+    for c in range(c_lo, c_hi):
         lo = c * chunk
         hi = min(n, lo + chunk)
         g = buffers[c]
@@ -103,8 +99,25 @@ def _pg_gradient(theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers,
                 _grad_context(v, gk, x, y, lengths, weight, lo, hi, inv_tau, 1, True)
             else:
                 _grad_context(v, gk, x, y, lengths, weight, lo, hi, inv_tau, k - 1, False)
-    for j in prange(size):
+
+
+@njit(cache=True, nogil=True)
+def _sum_rows(buffers, n_rows, out, lo, hi):
+    """``out[j] = buffers[0, j] + ... + buffers[n_rows - 1, j]`` in row order, for ``lo <= j < hi``."""
+    for j in range(lo, hi):
         total = 0.0
-        for c in range(n_chunks):
+        for c in range(n_rows):
             total += buffers[c, j]
         out[j] = total
+
+
+def _pg_gradient(theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers, out):
+    """``out = sum_i weight[i] * grad log pi_tau(y_i | x_i)``, in the policy layout.
+
+    ``theta`` is in the policy layout; ``buffers`` has one row per chunk of ``chunk`` prompts
+    (``ceil(n / chunk)`` rows of ``len(theta)``). Rows with ``weight == 0`` are skipped.
+    Chunks, then coordinates of the sum, on threads (:mod:`linparity.threads`).
+    """
+    n_chunks = (x.shape[0] + chunk - 1) // chunk
+    run_items(_pg_chunks, n_chunks, theta, offsets, x, y, lengths, weight, inv_tau, chunk, buffers)
+    run_items(_sum_rows, theta.shape[0], buffers, n_chunks, out)

@@ -25,10 +25,10 @@ import math
 import numpy as np
 from numba import njit
 
+from ..threads import run_items
 from ..tuning import FAST, LOCKSTEP, RESPONSE_CHUNK
 from ._logistic import _log_sigmoid, _sigmoid
 from ._rng import _uniform
-from ._threads import run_items
 
 
 # Views of theta are made once per position and work item, never per row or token:
@@ -110,9 +110,14 @@ def _token(s, inv_tau, greedy, u):
 
 # Work items of RESPONSE_CHUNK rows (linparity.tuning) are fixed whatever the number
 # of threads, and every row's numbers depend on the row alone.
+#
+# Not inlined: sampling and the STaR rollout call it, and one compiled copy instead of
+# one inside each caller took 2.0 s off the headline command's first run. A call per
+# work item costs nothing beside a work item's 256 responses. error_model="numpy" as
+# in its callers (see linparity.threads): a callee is compiled with its own options.
 
 
-@njit(cache=True, inline="always", fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _respond_rows(theta, offsets, first, x, y, lengths, lo, hi, inv_tau, greedy, key, start, longs):
     """Write the responses of rows ``lo .. hi - 1`` to ``y`` and ``lengths``.
 
@@ -173,7 +178,7 @@ def _generate_items(theta, offsets, first, x, inv_tau, greedy, key, start, y_out
 def _generate(theta, offsets, first, x, inv_tau, greedy, key, start, y_out, len_out):
     """Sample (or greedily decode) one response per prompt; prompt i uses the
     uniforms ``(start + i) * (d + 1) + k`` of stream ``key``; ``first`` as in
-    :func:`_respond_rows`.  Work items on threads (:mod:`._threads`)."""
+    :func:`_respond_rows`.  Work items on threads (:mod:`linparity.threads`)."""
     n_items = (x.shape[0] + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK
     run_items(_generate_items, n_items, theta, offsets, first, x, inv_tau, greedy, key, start, y_out, len_out)
 
@@ -203,7 +208,7 @@ def _log_prob_items(theta, offsets, first, x, y, lengths, inv_tau, out, c_lo, c_
 
 def _log_prob(theta, offsets, first, x, y, lengths, inv_tau, out):
     """Exact ln pi(y | x) at temperature 1 / inv_tau, including the 2a decision
-    (``first`` as in :func:`_respond_rows`).  Work items on threads (:mod:`._threads`)."""
+    (``first`` as in :func:`_respond_rows`).  Work items on threads (:mod:`linparity.threads`)."""
     n_items = (x.shape[0] + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK
     run_items(_log_prob_items, n_items, theta, offsets, first, x, y, lengths, inv_tau, out)
 
@@ -266,6 +271,6 @@ def _response_stats(theta, offsets, first, x, out):
     """Exact per-prompt probabilities at temperature 1 (``first`` as in :func:`_respond_rows`):
     ``out[i] = (pi(correct long | x), pi(correct short | x), P(go on after y_1 | x),
     P(y_1 = x_1 | x), P(go on | x, y_1 = x_1), P(go on | x, y_1 = -x_1))``.  Work items on
-    threads (:mod:`._threads`)."""
+    threads (:mod:`linparity.threads`)."""
     n_items = (x.shape[0] + RESPONSE_CHUNK - 1) // RESPONSE_CHUNK
     run_items(_response_stats_items, n_items, theta, offsets, first, x, out)
