@@ -21,7 +21,10 @@ machine (single runs here vary by up to 30%). `scaling` times 1 and 2 threads in
 integer chains, nothing shared). The roofline record divides the NTP kernel's
 GFLOP/s (`flops_per_long_sample` useful flops per long sample) by numpy's float64
 matmul (`fraction_of_matmul`) and by `pattern_gflops`, the same loads, stores and
-flops with the dependencies between samples removed (`fraction_of_pattern`).
+flops with the dependencies between samples removed (`fraction_of_pattern`);
+`chained_pattern_gflops` puts SGD's dependency back (each update waits on its sample's
+dot and an exponential, one block per loop), which measures how much of the gap that
+chain explains; all three are timed in the same interleaved rounds.
 The JAX variants run with XLA's CPU small-loop flag (`xla_small_loop_flag=on`);
 `xla_flag_off` times them again without it, in a process of its own (`impl_flag_off`
 rows, kept out of the ratios against the best JAX variant), and `..._flag_on_vs_off`

@@ -5,12 +5,14 @@
 * ``roofline``: the NTP kernel's achieved GFLOP/s, from the operation count below,
   against numpy's float64 matmul measured in the same run, and against the same
   loads and stores without SGD's dependencies (:func:`_access_pattern`): the most
-  this way of updating one sample at a time could reach on the machine.
+  this way of updating one sample at a time could reach on the machine; and against
+  the same with SGD's chain from dot to exponential to update put back (``chained``).
 * ``scaling``: cost per long sample against d (fitted exponent), and 1 versus 2
-  threads for the parallel kernels, measured in alternation (see :func:`_interleaved`).
+  threads for the threaded kernels, measured in alternation (see :func:`_interleaved`).
 """
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -101,14 +103,19 @@ def _ntp_seconds(d, batch, repeat=5):
 
 
 @njit(cache=True, fastmath=FAST)
-def _access_pattern_block(u, a, x, length):
+def _access_pattern_block(u, a, x, length, chained):
     sink = 0.0
     for r in range(x.shape[0]):
         s = 0.0
         for j in range(length):
             s += u[j] * x[r, j]
         sink += s
-        c = 1e-12 * (r & 7)  # independent of s: no chain from one sample to the next
+        if chained:
+            # The kernel's chain, without its bookkeeping: the multiple waits on this
+            # sample's dot and an exponential, and the next dot on this update.
+            c = 1e-12 / (1.0 + math.exp(-s))
+        else:
+            c = 1e-12 * (r & 7)  # independent of s: no chain from one sample to the next
         for j in range(length):
             v = x[r, j]
             u[j] += c * v
@@ -117,44 +124,37 @@ def _access_pattern_block(u, a, x, length):
 
 
 @njit(cache=True, nogil=True, fastmath=FAST)
-def _access_pattern_items(u, a, x, lengths, sinks, lo, hi):
+def _access_pattern_items(u, a, x, lengths, chained, sinks, lo, hi):
     for b in range(lo, hi):
-        sinks[b] = _access_pattern_block(u[b], a[b], x, lengths[b])
+        sinks[b] = _access_pattern_block(u[b], a[b], x, lengths[b], chained)
 
 
-def _access_pattern(u, a, x, lengths, sinks):
+def _access_pattern(u, a, x, lengths, sinks, chained=False):
     """The NTP kernel's loads, stores and flops without its dependencies.
 
     Block b reads ``u[b, :lengths[b]]`` against every row of ``x`` (a dot), then adds
     multiples of the row to ``u[b]`` and ``a[b]``: 6 flops per coordinate, as in the
-    NTP kernel, but the multiple does not wait for the dot or an exponential. Blocks
-    run on threads as there (:func:`linparity.threads.run_items`). Returns nothing;
-    ``sinks[b]`` is the sum of the dots.
+    NTP kernel, but the multiple does not wait for the dot or an exponential. With
+    ``chained`` it does (``1e-12 sigma(dot)``): the dependency of single-sample SGD put
+    back, one block per loop, which says how much of the gap to the ceiling the chain
+    alone explains. Blocks run on threads as there (:func:`linparity.threads.run_items`).
+    Returns nothing; ``sinks[b]`` is the sum of the dots.
     """
-    run_items(_access_pattern_items, lengths.shape[0], u, a, x, lengths, sinks)
+    run_items(_access_pattern_items, lengths.shape[0], u, a, x, lengths, bool(chained), sinks)
 
 
-def access_pattern_numpy(u, a, x, lengths):
+def access_pattern_numpy(u, a, x, lengths, chained=False):
     """Plain-numpy twin of :func:`_access_pattern` (returns the sinks)."""
     sinks = np.zeros(len(lengths))
     xf = x.astype(np.float64)
     for b, length in enumerate(lengths):
         for r in range(x.shape[0]):
-            sinks[b] += u[b, :length] @ xf[r, :length]
-            c = 1e-12 * (r & 7)
+            s = u[b, :length] @ xf[r, :length]
+            sinks[b] += s
+            c = 1e-12 / (1.0 + np.exp(-s)) if chained else 1e-12 * (r & 7)
             u[b, :length] += c * xf[r, :length]
             a[b, :length] += 2.0 * c * xf[r, :length]
     return sinks
-
-
-def pattern_gflops(d, n):
-    """GFLOP/s of :func:`_access_pattern` over the NTP kernel's blocks at ``d`` (same flop count)."""
-    lengths = np.array([d, d + 1] + [d + l - 1 for l in range(2, d + 1)], dtype=np.int64)
-    x = np.where(np.random.default_rng(0).random((n, 2 * d)) < 0.5, -1, 1).astype(np.int8)
-    stride = 2 * d + NTP_GAP  # rows apart by more than a prefetch reach, as in ntp.Algorithm3
-    u, a, sinks = np.zeros((len(lengths), stride)), np.zeros((len(lengths), stride)), np.zeros(len(lengths))
-    seconds = best_time(lambda: _access_pattern(u, a, x, lengths, sinks), repeat=5)
-    return ntp_flops_per_long_sample(d) * n / seconds / 1e9
 
 
 def roofline(quick):
@@ -175,11 +175,13 @@ def roofline(quick):
         {
             "kernel": (lambda: ntp.Algorithm3(d, lam).partial_fit(*batch, check=False), flops / 1e9),
             "pattern": (lambda: _access_pattern(u, a, x, lengths, sinks), flops / 1e9),
+            "chained": (lambda: _access_pattern(u, a, x, lengths, sinks, chained=True), flops / 1e9),
         },
         5,
     )
-    kernel, pattern = (np.asarray(measured[k]["throughput"]) for k in ("kernel", "pattern"))
+    kernel, pattern, chained = (np.asarray(measured[k]["throughput"]) for k in ("kernel", "pattern", "chained"))
     fraction = summarise(kernel / pattern)
+    chain_fraction = summarise(chained / pattern)
     matmul = matmul_gflops(1024 if quick else 2048)
     return [
         record(
@@ -195,6 +197,10 @@ def roofline(quick):
             fraction_of_pattern=fraction["median"],
             fraction_of_pattern_min=fraction["min"],
             fraction_of_pattern_max=fraction["max"],
+            chained_pattern_gflops=float(np.median(chained)),
+            chained_fraction_of_pattern=chain_fraction["median"],
+            chained_fraction_of_pattern_min=chain_fraction["min"],
+            chained_fraction_of_pattern_max=chain_fraction["max"],
             protocol="interleaved, 5 rounds",
             flops_per_long_sample=ntp_flops_per_long_sample(d),
         )

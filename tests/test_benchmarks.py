@@ -1,6 +1,7 @@
 """The benchmark baselines do the same work as linparity (no timing is asserted)."""
 
 import numpy as np
+import pytest
 
 from benchmarks import ntp_sgd, policy_gradient, sampling, system
 from benchmarks._common import random_model
@@ -22,7 +23,6 @@ def test_numpy_baseline_computes_the_same_metrics_as_the_kernels():
 
 
 def test_torch_baseline_runs_algorithm3():
-    import pytest
 
     torch = pytest.importorskip("torch")
     d = 3
@@ -34,7 +34,6 @@ def test_torch_baseline_runs_algorithm3():
 
 
 def test_jax_sampling_baseline_equals_numpy_and_the_kernels():
-    import pytest
 
     pytest.importorskip("jax")
     d = 8
@@ -53,7 +52,6 @@ def test_jax_sampling_baseline_equals_numpy_and_the_kernels():
 
 
 def test_jax_baseline_computes_algorithm3():
-    import pytest
 
     pytest.importorskip("jax")
     for d, p in ((3, 0.5), (8, 0.3)):
@@ -88,7 +86,8 @@ def test_numpy_policy_gradient_baseline_equals_the_kernel():
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
-def test_access_pattern_kernel_equals_its_numpy_twin():
+@pytest.mark.parametrize("chained", [False, True])
+def test_access_pattern_kernel_equals_its_numpy_twin(chained):
     rng = np.random.default_rng(2)
     x = np.where(rng.random((50, 12)) < 0.5, -1, 1).astype(np.int8)
     lengths = np.array([5, 12, 7], dtype=np.int64)
@@ -96,8 +95,8 @@ def test_access_pattern_kernel_equals_its_numpy_twin():
     a = rng.normal(size=(3, 16))
     u0 = u.copy()
     u2, a2, sinks = u.copy(), a.copy(), np.zeros(3)
-    system._access_pattern(u2, a2, x, lengths, sinks)
-    want = system.access_pattern_numpy(u, a, x, lengths)
+    system._access_pattern(u2, a2, x, lengths, sinks, chained=chained)
+    want = system.access_pattern_numpy(u, a, x, lengths, chained=chained)
     np.testing.assert_allclose(sinks, want, rtol=1e-12)
     np.testing.assert_allclose(u2, u, rtol=1e-12)
     np.testing.assert_allclose(a2, a, rtol=1e-12)
