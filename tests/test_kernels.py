@@ -219,6 +219,9 @@ def test_compact_rows_equals_boolean_indexing(rng):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+# With the bench extra, JAX (imported by the benchmark tests) warns at any fork; the
+# child here runs numba kernels only, never JAX.
+@pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
 def test_a_forked_child_runs_kernels_on_threads_of_its_own():
     # The child inherits the parent's thread pool but not its threads; without the
     # at-fork reset in linparity.threads its first threaded kernel waits forever.
