@@ -42,8 +42,12 @@ def ntp_flops_per_long_sample(d):
     position 1 has m = 0 and 2a adds its bias. Exponentials and divisions are not
     counted.
     """
-    blocks = [d, d + 1] + [d + l - 1 for l in range(2, d + 1)]
-    return 6 * sum(blocks) + 6
+    return 6 * int(block_lengths(d).sum()) + 6
+
+
+def block_lengths(d):
+    """Coordinates per NTP block at ``d``: position 1, position 2a, chain positions 2..d."""
+    return np.array([d, d + 1] + [d + l - 1 for l in range(2, d + 1)], dtype=np.int64)
 
 
 def _headline_once(cache_dir, profile=False):
@@ -159,15 +163,15 @@ def access_pattern_numpy(u, a, x, lengths, chained=False):
 
 def roofline(quick):
     """The NTP kernel's GFLOP/s against numpy's matmul and against the access-pattern ceiling
-    (:func:`pattern_gflops`), the kernel and the pattern timed in 5 interleaved rounds
-    (``_common.interleaved``): ``fraction_of_pattern`` is the median of the per-round
-    ratios, with its range."""
+    (``pattern_gflops``: :func:`_access_pattern`), the kernel and the pattern (plain and
+    chained) timed in 5 interleaved rounds (``_common.interleaved``): ``fraction_of_pattern``
+    is the median of the per-round ratios, with its range."""
     d = 64
     n = 5_000 if quick else 40_000
     batch = _long_batch(d, n)
     lam = ntp.default_lambdas(d, n, n)
     flops = ntp_flops_per_long_sample(d) * n
-    lengths = np.array([d, d + 1] + [d + l - 1 for l in range(2, d + 1)], dtype=np.int64)
+    lengths = block_lengths(d)
     x = np.where(np.random.default_rng(0).random((n, 2 * d)) < 0.5, -1, 1).astype(np.int8)
     stride = 2 * d + NTP_GAP
     u, a, sinks = np.zeros((len(lengths), stride)), np.zeros((len(lengths), stride)), np.zeros(len(lengths))

@@ -23,7 +23,6 @@ def test_numpy_baseline_computes_the_same_metrics_as_the_kernels():
 
 
 def test_torch_baseline_runs_algorithm3():
-
     torch = pytest.importorskip("torch")
     d = 3
     batch = task.draw_demonstrations(30, d, 0.5, key=4)
@@ -34,7 +33,6 @@ def test_torch_baseline_runs_algorithm3():
 
 
 def test_jax_sampling_baseline_equals_numpy_and_the_kernels():
-
     pytest.importorskip("jax")
     d = 8
     rng = np.random.default_rng(0)
@@ -52,7 +50,6 @@ def test_jax_sampling_baseline_equals_numpy_and_the_kernels():
 
 
 def test_jax_baseline_computes_algorithm3():
-
     pytest.importorskip("jax")
     for d, p in ((3, 0.5), (8, 0.3)):
         batch = task.draw_demonstrations(200, d, p, key=4)
