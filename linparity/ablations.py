@@ -23,18 +23,15 @@ import os
 import sys
 import time
 
-from . import validation
-from .cli import Console, OneLineParser, exit_interrupted, run_main
+from .cli import Console, OneLineParser, exit_on_interrupt, run_main
 
-try:
+# Ctrl-C while numpy and numba load (the first second) exits as an interrupted run would.
+with exit_on_interrupt("linparity.ablations", "; nothing written", enabled=__name__ == "__main__"):
+    from . import validation
     from .config import SimulationConfig
     from .evaluate import GENERALISE_ACCURACY, first_generalising
     from .experiment import run
     from .output import OutputError, check_dir_writable, write_atomic, write_csv, write_json
-except KeyboardInterrupt:  # Ctrl-C while numba loads: exit as an interrupted run would
-    if __name__ != "__main__":
-        raise
-    exit_interrupted("linparity.ablations", "; nothing written")
 
 GROUPS = ("algorithms", "temperature", "start")
 
@@ -310,7 +307,11 @@ def main(argv=None):
     out = Console(sys.stdout, enabled=not args.quiet)
     try:
         for arm in arms(quick=args.quick, seed=seed, groups=groups):
-            result = run(arm.config, show_progress=not args.quiet)
+            # A run writes nothing, and a Ctrl-C raised into numba's compiler while it
+            # holds the LLVM lock can be swallowed and leave the lock taken (the next
+            # compile on a pool thread then waits forever): exit from the handler.
+            with exit_on_interrupt(prog, "; arms finished so far are written"):
+                result = run(arm.config, show_progress=not args.quiet)
             result["arm"] = {"group": arm.group, "name": arm.name}
             write_json(os.path.join(args.out, f"{arm.group}__{arm.name}.json"), result)
             row = summarise(arm, result)

@@ -1,10 +1,12 @@
 """What every command-line entry point shares."""
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
 import sys
+import threading
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -61,7 +63,9 @@ def run_main(prog, main):
     """
     try:
         code = main()
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not is_interrupt(exc):
+            raise
         exit_interrupted(prog)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if code == 130:
@@ -70,12 +74,64 @@ def run_main(prog, main):
 
 
 def run_command(prog, module):
-    """:func:`run_main` of ``module.main``, with the import itself inside the guard.
+    """:func:`run_main` of ``module.main``, with the import itself under :func:`exit_on_interrupt`.
 
     The import is the slow part of a start (numba, sympy, matplotlib). Used by the
     ``__main__`` modules of the packages.
     """
-    return run_main(prog, lambda: importlib.import_module(module).main())
+
+    def main():
+        with exit_on_interrupt(prog):
+            command = importlib.import_module(module)
+        return command.main()
+
+    return run_main(prog, main)
+
+
+@contextlib.contextmanager
+def exit_on_interrupt(prog, detail="", enabled=True):
+    """Within the block, Ctrl-C prints ``prog: interrupted<detail>`` and exits 130 at once.
+
+    For the stretches of a command that write nothing (importing numba, sympy or
+    matplotlib; a simulation whose results are written after it): there, a
+    ``KeyboardInterrupt`` raised into library code does not reliably come back out.
+    Seen on 2 cores, Ctrl-C 0.03-0.6 s into ``linparity.simulate``: numpy's C import
+    turned it into an ``ImportError`` ("PyCapsule_Import could not import module
+    datetime"), llvmlite's ctypes callback swallowed it ("Exception ignored on calling
+    ctypes callback function") and the run went on to exit 0, or left numba's LLVM
+    lock taken so that the next compile, on a pool thread, waited forever (0.46 s into
+    the quick ablations), and a dataclass being defined turned it into a
+    ``RuntimeError``. So the signal handler itself exits,
+    before any library sees an exception. A no-op off the main thread (where Python
+    allows no signal handlers) and when ``enabled`` is false.
+    """
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: exit_interrupted(prog, detail))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def is_interrupt(exc):
+    """Whether ``exc`` is a Ctrl-C, or an error that a Ctrl-C caused.
+
+    An interrupt is not always raised as itself: one that lands while a class body's
+    ``__set_name__`` runs (a dataclass being defined, as when numba imports
+    ``coverage``) comes out as ``RuntimeError`` with the ``KeyboardInterrupt`` as its
+    cause (seen in CI, 0.3 s into ``linparity.simulate``). So the whole chain of
+    causes and contexts is looked at. The safety net of :func:`run_main`; where
+    nothing needs cleaning up, :func:`exit_on_interrupt` does not let it get that far.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ if exc.__cause__ is not None else exc.__context__
+    return False
 
 
 def exit_interrupted(prog, detail=""):

@@ -16,17 +16,14 @@ import argparse
 import sys
 import typing
 
-from .cli import Console, OneLineParser, exit_interrupted, run_main
+from .cli import Console, OneLineParser, exit_on_interrupt, run_main
 
-try:
+# Ctrl-C while numba loads (the first second) exits as an interrupted run would.
+with exit_on_interrupt("linparity.simulate", "; nothing written", enabled=__name__ == "__main__"):
     from .config import GROUPS, SimulationConfig, check_memory, fields
     from .experiment import run
     from .output import OutputError, check_distinct, check_writable, write_csv, write_json
     from .rl import PG_ALGORITHMS
-except KeyboardInterrupt:  # Ctrl-C while numba loads (the first second): exit as a run would
-    if __name__ != "__main__":
-        raise
-    exit_interrupted("linparity.simulate", "; nothing written")
 
 # The names researchers import from here (README); they live in config and experiment.
 __all__ = ["SimulationConfig", "run", "main", "parser", "to_csv_rows", "CSV_FIELDS"]
@@ -152,11 +149,10 @@ def main(argv=None):
     out = Console(sys.stdout, enabled=not args.quiet)
     row = _table_printer(out) if out.enabled else None
     try:
-        try:
+        # run() writes nothing (the files come after it), and kernels it compiles call
+        # back into Python, where a raised Ctrl-C can be swallowed: exit from the handler.
+        with exit_on_interrupt(prog, "; nothing written"):
             result = run(cfg, on_record=row, on_warning=None if args.quiet else _warn, show_progress=not args.quiet)
-        except KeyboardInterrupt:
-            sys.stderr.write(f"{prog}: interrupted; nothing written\n")
-            return 130
         try:
             if args.json:
                 write_json(args.json, result)

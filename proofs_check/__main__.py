@@ -10,7 +10,7 @@ import sys
 import textwrap
 import time
 
-from linparity.cli import Console, OneLineParser, run_main
+from linparity.cli import Console, OneLineParser, exit_on_interrupt, run_main
 from linparity.output import OutputError, check_writable, write_json
 
 
@@ -46,11 +46,8 @@ def _table(results):
 
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
-    try:
+    with exit_on_interrupt("proofs_check", "; nothing written"):  # while sympy loads
         from . import CLAIMS, run_all
-    except KeyboardInterrupt:  # Ctrl-C while sympy loads
-        print("proofs_check: interrupted; nothing written", file=sys.stderr)
-        return 130
 
     known = {c.id for c in CLAIMS}
     if args.only:

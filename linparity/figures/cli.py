@@ -4,7 +4,7 @@ import os
 import sys
 import time
 
-from ..cli import OneLineParser
+from ..cli import OneLineParser, exit_on_interrupt
 from ..output import OutputError, check_dir_writable
 from . import plot, report, store
 from .compute import RunCache, Settings
@@ -44,7 +44,10 @@ def compute_and_store(names, settings, out, say):
     runs = RunCache()
     for name in names:
         start = time.perf_counter()
-        record = FIGURES[name].compute(settings, runs)
+        # Computing writes nothing, and a Ctrl-C raised into numba's compiler can be
+        # swallowed (see linparity.cli.exit_on_interrupt): exit from the handler.
+        with exit_on_interrupt(PROG, "; figures finished so far are stored"):
+            record = FIGURES[name].compute(settings, runs)
         seconds = time.perf_counter() - start
         record = {
             "figure": name,
