@@ -142,9 +142,15 @@ def exit_interrupted(prog, detail=""):
     even after we handle it, and the interpreter then kills itself with SIGINT at
     exit (exit status -2, seen one time in a few at 1.5 s into ``linparity.figures``
     and at 0.8 s into the quick ablations). Files are safe: every write is atomic and
-    has removed its temporary file by now.
+    has removed its temporary file by now (or, under :func:`exit_on_interrupt`, has
+    not begun). On a terminal the line first clears a progress bar that the exit cut
+    off mid-line.
     """
-    sys.stderr.write(f"{prog}: interrupted{detail}\n")
+    try:
+        clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+        sys.stderr.write(f"{clear}{prog}: interrupted{detail}\n")
+    except (AttributeError, OSError, ValueError):  # stderr None, broken or closed: exit all the same
+        pass
     _flush_and_exit(130)
 
 
